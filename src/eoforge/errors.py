@@ -1,0 +1,71 @@
+"""One exception family for every bad input eoforge can meet.
+
+Every message names the offending file or value *and* the fix. The CLI prints the message on one
+line and exits with status 1.
+
+Example:
+    >>> from eoforge.errors import EoforgeError, NoFilesError
+    >>> try:
+    ...     raise NoFilesError("no files match 'scenes/*.tif'; check the path or glob")
+    ... except EoforgeError as err:
+    ...     print(err)
+    no files match 'scenes/*.tif'; check the path or glob
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BandNotFoundError",
+    "CRSMismatchError",
+    "EoforgeError",
+    "InvalidGridError",
+    "MissingCRSError",
+    "NoFilesError",
+    "NoOverlapError",
+    "OutputExistsError",
+    "QueryOutsideError",
+    "RasterReadError",
+]
+
+
+class EoforgeError(Exception):
+    """Base class of every error eoforge raises for bad input."""
+
+
+class NoFilesError(EoforgeError, FileNotFoundError):
+    """No file matches a path, glob or list given to eoforge."""
+
+
+class RasterReadError(EoforgeError, OSError):
+    """A file exists but cannot be opened or decoded (unreadable, corrupt, not a raster)."""
+
+
+class MissingCRSError(EoforgeError, ValueError):
+    """A raster or vector file carries no coordinate reference system."""
+
+
+class CRSMismatchError(EoforgeError, ValueError):
+    """Inputs are in different CRSs and no target CRS was given to reconcile them."""
+
+
+class BandNotFoundError(EoforgeError, KeyError):
+    """A requested band is not in the file or collection."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class QueryOutsideError(EoforgeError, ValueError):
+    """A query grid does not intersect the footprint of any file."""
+
+
+class NoOverlapError(EoforgeError, ValueError):
+    """Sources that must be stacked do not overlap anywhere."""
+
+
+class InvalidGridError(EoforgeError, ValueError):
+    """A resolution, size, stride or grid definition is not valid."""
+
+
+class OutputExistsError(EoforgeError, FileExistsError):
+    """An output exists and overwriting was not asked for."""
