@@ -145,7 +145,7 @@ class GridSpec:
             return BBox(t.c, t.f + t.e * self.height, t.c + t.a * self.width, t.f, self.crs)
         cols = np.array([0, self.width, 0, self.width])
         rows = np.array([0, 0, self.height, self.height])
-        xs, ys = t * (cols, rows)
+        xs, ys = t @ (cols, rows)
         return BBox(min(xs), min(ys), max(xs), max(ys), self.crs)
 
     # ------------------------------------------------------------------ pixel <-> world
@@ -157,12 +157,12 @@ class GridSpec:
             (5.0, 95.0)
         """
         shift = 0.5 if offset == "center" else 0.0
-        x, y = self.transform * (col + shift, row + shift)
+        x, y = self.transform @ (col + shift, row + shift)
         return (float(x), float(y))
 
     def rowcol(self, x: float, y: float) -> tuple[float, float]:
         """Fractional ``(row, col)`` of a world point (floor it for the pixel index)."""
-        col, row = ~self.transform * (x, y)
+        col, row = ~self.transform @ (x, y)
         return (float(row), float(col))
 
     def xy_arrays(self, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -190,8 +190,8 @@ class GridSpec:
         """
         self._check_crs(other)
         inv = ~self.transform
-        col0, row0 = inv * (other.transform.c, other.transform.f)
-        col1, row1 = inv * (other.transform * (other.width, other.height))
+        col0, row0 = inv @ (other.transform.c, other.transform.f)
+        col1, row1 = inv @ (other.transform @ (other.width, other.height))
         return Window(col0, row0, col1 - col0, row1 - row0)
 
     def is_aligned_with(self, other: GridSpec, tol: float = _EPS) -> bool:
@@ -206,7 +206,7 @@ class GridSpec:
         pairs = ((a.a, b.a), (a.b, b.b), (a.d, b.d), (a.e, b.e))
         if not all(math.isclose(p, q, rel_tol=1e-9, abs_tol=1e-12) for p, q in pairs):
             return False
-        col, row = ~a * (b.c, b.f)
+        col, row = ~a @ (b.c, b.f)
         return _near_int(col, tol) and _near_int(row, tol)
 
     def subgrid(self, row_off: int, col_off: int, height: int, width: int) -> GridSpec:
@@ -217,7 +217,7 @@ class GridSpec:
             >>> g.subgrid(0, 0, 2, 2).bounds
             BBox(0.0, 80.0, 20.0, 100.0, crs='EPSG:3857')
         """
-        transform = self.transform * Affine.translation(col_off, row_off)
+        transform = self.transform @ Affine.translation(col_off, row_off)
         return GridSpec(self.crs, transform, width, height)
 
     def snap(self, bounds: BBox) -> GridSpec:
@@ -233,8 +233,8 @@ class GridSpec:
         if not self.is_north_up:
             raise InvalidGridError("snap() needs a north-up grid; this grid is rotated or flipped")
         inv = ~self.transform
-        c0, r0 = inv * (bounds.minx, bounds.maxy)
-        c1, r1 = inv * (bounds.maxx, bounds.miny)
+        c0, r0 = inv @ (bounds.minx, bounds.maxy)
+        c1, r1 = inv @ (bounds.maxx, bounds.miny)
         col0, row0 = math.floor(c0 + _EPS), math.floor(r0 + _EPS)
         col1, row1 = math.ceil(c1 - _EPS), math.ceil(r1 - _EPS)
         return self.subgrid(row0, col0, max(1, row1 - row0), max(1, col1 - col0))
