@@ -28,7 +28,7 @@ test: install-dev
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check src tests benchmarks
 	$(VENV)/bin/mypy
-	$(VENV)/bin/pytest -n 2 -m "not slow" tests
+	$(VENV)/bin/pytest -n 2 -m "not slow"
 
 lint: install-dev
 	$(VENV)/bin/ruff check src tests benchmarks

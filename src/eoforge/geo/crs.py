@@ -68,9 +68,10 @@ def crs_key(crs: CRSLike) -> str:
     if isinstance(crs, str):
         return _key_from_text(crs)
     if isinstance(crs, CRS):
-        if not crs.is_valid:
+        text = crs.to_string()
+        if not text:
             raise MissingCRSError("the CRS object is empty; the file has no CRS — assign one first")
-        return _key_from_text(crs.to_string())
+        return _key_from_text(text)
     to_wkt = getattr(crs, "to_wkt", None)  # pyproj.CRS and friends
     if callable(to_wkt):
         return _key_from_text(str(to_wkt()))

@@ -1,0 +1,1 @@
+"""The ``eoforge`` command-line tool: one module per subcommand, dispatched by :mod:`.main`."""
