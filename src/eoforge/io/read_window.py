@@ -1,0 +1,498 @@
+"""``read_window``: the pixels of a raster file on any target ``GridSpec``.
+
+Two paths:
+
+- **Aligned** (same CRS, pixel size and pixel phase - ``file_grid.is_aligned_with(grid)``): one
+  windowed ``ds.read`` of the part of ``grid`` inside the file, straight into the right slice of
+  the output array. Bit-identical to rasterio's own windowed read; no copy, no resampling.
+- **Resampled** (another resolution and/or CRS): read only the source window that covers ``grid``
+  (its bounds transformed into the file's CRS, plus a margin for the resampling kernel), then
+  ``rasterio.warp.reproject`` that in-memory array onto ``grid``. Equals reprojecting the whole
+  file onto ``grid``.
+
+Pixels of ``grid`` outside the file get ``fill_value`` and are invalid. Validity comes from the
+file's nodata value (a cheap comparison), or from GDAL's mask when the file has an internal mask
+or alpha band; a pixel is valid when any of the bands read is (as in ``ds.dataset_mask()``).
+After resampling, a pixel is valid where GDAL's warper wrote a value: for ``nearest``, where its
+centre falls on a valid source pixel; for kernels, where valid source pixels carry weight. A
+validity band rides along in the same warp call, so the mask costs almost nothing.
+
+Example:
+    >>> import tempfile, pathlib
+    >>> from eoforge.geo import BBox
+    >>> from eoforge.io.write_raster import write_raster
+    >>> grid = GridSpec.from_bounds(BBox(0, 0, 40, 40, "EPSG:32633"), res=10)
+    >>> data = np.arange(16, dtype="uint8").reshape(1, 4, 4)
+    >>> path = write_raster(pathlib.Path(tempfile.mkdtemp()) / "a.tif", data, grid, nodata=0)
+    >>> read_window(path, grid.subgrid(-1, 2, 2, 2)).tolist()
+    [[[0, 0], [2, 3]]]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any, Literal, cast, overload
+
+import numpy as np
+from numpy.typing import DTypeLike
+from rasterio.enums import Resampling
+from rasterio.errors import RasterioError
+from rasterio.io import DatasetReader
+from rasterio.warp import reproject
+from rasterio.windows import Window
+
+from eoforge.errors import BandNotFoundError, EoforgeError, InvalidGridError, RasterReadError
+from eoforge.geo import GridSpec, rio_crs
+from eoforge.io.handles import RasterLike, as_dataset
+from eoforge.io.raster_info import RasterInfo, dataset_info
+
+__all__ = ["RESAMPLING_METHODS", "read_window"]
+
+# kernel radius, in source pixels at equal resolution, of each resampling method GDAL warps with
+_KERNEL_RADIUS: dict[str, int] = {"nearest": 0, "bilinear": 1, "cubic": 2, "cubic_spline": 2}
+_KERNEL_RADIUS |= {"lanczos": 3} | dict.fromkeys(
+    ("average", "mode", "max", "min", "med", "q1", "q3", "sum", "rms"), 1
+)
+RESAMPLING_METHODS: tuple[str, ...] = tuple(_KERNEL_RADIUS)
+"""Resampling names :func:`read_window` accepts (rasterio's ``Resampling`` members)."""
+
+Array = np.ndarray[Any, Any]
+
+
+def _band_indexes(bands: Sequence[int] | None, info: RasterInfo) -> list[int]:
+    if bands is None:
+        return list(range(1, info.count + 1))
+    indexes = list(bands)
+    for b in indexes:
+        if isinstance(b, bool) or not isinstance(b, int | np.integer) or not 1 <= b <= info.count:
+            raise BandNotFoundError(
+                f"band {b!r} is not in '{info.path}': it has bands 1..{info.count} "
+                f"({', '.join(str(d) for d in info.descriptions)}); band indexes are 1-based"
+            )
+    if not indexes:
+        raise BandNotFoundError(f"no bands requested from '{info.path}'; pass bands=None for all")
+    return [int(b) for b in indexes]
+
+
+def _fill_for(fill_value: float | None, dt: np.dtype[Any], info: RasterInfo, scaled: bool) -> float:
+    if fill_value is None:
+        if scaled and dt.kind == "f":
+            return math.nan
+        nodata = info.nodata
+        if nodata is None or not _fits(nodata, dt):
+            return 0.0
+        return nodata
+    fill = float(fill_value)
+    if not _fits(fill, dt):
+        raise InvalidGridError(
+            f"fill value {fill_value!r} does not fit the output dtype {dt}; pass a fill_value "
+            f"the dtype can hold, or a float dtype (reading '{info.path}')"
+        )
+    return fill
+
+
+def _fits(value: float, dt: np.dtype[Any]) -> bool:
+    """True when ``dt`` holds ``value`` exactly."""
+    if dt.kind == "f":
+        return True
+    if dt.kind == "b":
+        return value in (0, 1)
+    if math.isnan(value) or value != int(value):
+        return False
+    limits = np.iinfo(dt)
+    return bool(limits.min <= int(value) <= limits.max)
+
+
+def _band_validity(
+    ds: DatasetReader, info: RasterInfo, raw: Array, indexes: list[int], window: Window
+) -> Array | None:
+    """Per band and pixel, True where the file has data; ``None`` when every pixel does."""
+    if info.mask_kind == "nodata" and info.nodata is not None:
+        if math.isnan(info.nodata):
+            return ~np.isnan(raw)
+        if not _fits(info.nodata, raw.dtype):
+            return None  # no pixel can hold this nodata value
+        return raw != raw.dtype.type(info.nodata)  # type: ignore[no-any-return]
+    if info.mask_kind == "mask":
+        masks = ds.read_masks(indexes, window=window)
+        return masks > 0  # type: ignore[no-any-return]
+    return None
+
+
+def _any_band(band_valid: Array) -> Array:
+    """A pixel is valid when any band has data there (as in ``ds.dataset_mask()``)."""
+    return cast(Array, band_valid.any(axis=0))
+
+
+def _apply_scale(values: Array, info: RasterInfo, indexes: list[int]) -> None:
+    """``values = values * scale + offset`` per band, in place (``values`` is float)."""
+    scales = np.array([info.scales[i - 1] for i in indexes], dtype=values.dtype)
+    offsets = np.array([info.offsets[i - 1] for i in indexes], dtype=values.dtype)
+    values *= scales[:, None, None]
+    values += offsets[:, None, None]
+
+
+def _float_dtype(dt: np.dtype[Any]) -> np.dtype[Any]:
+    return np.dtype(np.float64 if dt == np.float64 else np.float32)
+
+
+def _read(ds: DatasetReader, indexes: list[int], window: Window, out: Array | None = None) -> Array:
+    try:
+        return ds.read(indexes, window=window, out=out)  # type: ignore[no-any-return]
+    except RasterioError as err:
+        raise RasterReadError(
+            f"cannot read pixels of '{ds.name}' ({err}); the file is probably truncated or "
+            "corrupt - re-download or re-export it"
+        ) from err
+
+
+def _read_direct(
+    ds: DatasetReader,
+    info: RasterInfo,
+    indexes: list[int],
+    shape: tuple[int, int, int],
+    origin: tuple[int, int],
+    fill: float,
+    dt: np.dtype[Any],
+    out: Array | None,
+    with_mask: bool,
+) -> tuple[Array, Array | None]:
+    """The hot path: one windowed read straight into (a slice of) the output array."""
+    _, h, w = shape
+    row0, col0 = origin
+    r0, c0 = max(row0, 0), max(col0, 0)
+    r1, c1 = min(row0 + h, info.grid.height), min(col0 + w, info.grid.width)
+    dest = out if out is not None else np.empty(shape, dtype=dt)
+    if r0 >= r1 or c0 >= c1:  # grid entirely outside the file
+        dest.fill(fill)
+        return dest, (np.zeros((h, w), dtype=bool) if with_mask else None)
+    inside = (r0, c0, r1, c1) == (row0, col0, row0 + h, col0 + w)
+    rows, cols = slice(r0 - row0, r1 - row0), slice(c0 - col0, c1 - col0)
+    if not inside:
+        dest.fill(fill)
+    target = dest if inside else dest[:, rows, cols]
+    window = Window(c0, r0, c1 - c0, r1 - r0)
+    _read(ds, indexes, window, out=target)
+    if not with_mask:
+        return dest, None
+    band_valid = _band_validity(ds, info, target, indexes, window)
+    inner: Array = np.ones(target.shape[1:], bool) if band_valid is None else _any_band(band_valid)
+    if inside:
+        return dest, inner
+    valid = np.zeros((h, w), dtype=bool)
+    valid[rows, cols] = inner
+    return dest, valid
+
+
+def _read_aligned(
+    ds: DatasetReader,
+    info: RasterInfo,
+    indexes: list[int],
+    shape: tuple[int, int, int],
+    origin: tuple[int, int],
+    fill: float,
+    dt: np.dtype[Any],
+    scale: bool,
+) -> tuple[Array | None, Array, tuple[slice, slice]]:
+    """Aligned read of the file's part of the grid: ``(values, valid (H, W), its slices)``."""
+    _, h, w = shape
+    row0, col0 = origin
+    r0, c0 = max(row0, 0), max(col0, 0)
+    r1, c1 = min(row0 + h, info.grid.height), min(col0 + w, info.grid.width)
+    valid = np.zeros((h, w), dtype=bool)
+    if r0 >= r1 or c0 >= c1:
+        return None, valid, (slice(0, 0), slice(0, 0))
+    window = Window(c0, r0, c1 - c0, r1 - r0)
+    raw = _read(ds, indexes, window)
+    band_valid = _band_validity(ds, info, raw, indexes, window)
+    region = (slice(r0 - row0, r1 - row0), slice(c0 - col0, c1 - col0))
+    valid[region] = True if band_valid is None else _any_band(band_valid)
+    if not scale:
+        return raw, valid, region
+    values = raw.astype(_float_dtype(dt))
+    _apply_scale(values, info, indexes)
+    if band_valid is not None:
+        values[~band_valid] = fill
+    return values, valid, region
+
+
+def _source_window(
+    info: RasterInfo, grid: GridSpec, method: str
+) -> tuple[Window | None, dict[str, float]]:
+    """The window of the file covering ``grid`` plus the resampling kernel (clipped to the file).
+
+    Also returns GDAL's ``XSCALE``/``YSCALE`` warp options (target pixels per source pixel): GDAL
+    otherwise estimates them from the source window it is given, so a window cut at the file's
+    edge would change the kernel, and a pixel's value would depend on where the patch lies.
+    """
+    try:
+        box = grid.bounds if grid.crs == info.grid.crs else grid.bounds.to_crs(info.grid.crs)
+    except (EoforgeError, RasterioError, ValueError):  # grid not expressible in the file's CRS
+        return Window(0, 0, info.grid.width, info.grid.height), {}
+    inv = ~info.grid.transform
+    corners = [inv @ (x, y) for x in (box.minx, box.maxx) for y in (box.miny, box.maxy)]
+    cols, rows = [c for c, _ in corners], [r for _, r in corners]
+    cmin, cmax, rmin, rmax = min(cols), max(cols), min(rows), max(rows)
+    span_x, span_y = max(cmax - cmin, 1e-9), max(rmax - rmin, 1e-9)
+    kernel_scale = {"XSCALE": grid.width / span_x, "YSCALE": grid.height / span_y}
+    radius = _KERNEL_RADIUS[method]
+    margin_x = math.ceil(radius * max(1.0, span_x / grid.width)) + 1
+    margin_y = math.ceil(radius * max(1.0, span_y / grid.height)) + 1
+    c0 = max(math.floor(cmin) - margin_x, 0)
+    r0 = max(math.floor(rmin) - margin_y, 0)
+    c1 = min(math.ceil(cmax) + margin_x, info.grid.width)
+    r1 = min(math.ceil(rmax) + margin_y, info.grid.height)
+    if c0 >= c1 or r0 >= r1:
+        return None, kernel_scale
+    return Window(c0, r0, c1 - c0, r1 - r0), kernel_scale
+
+
+def _marker(nodata: float | None, fill: float) -> float:
+    """A value for the validity band that is neither the nodata value nor near the fill."""
+    return next(v for v in (1.0, 2.0, 3.0) if v != nodata and not abs(v - fill) < 1)
+
+
+def _read_warped(
+    ds: DatasetReader,
+    info: RasterInfo,
+    grid: GridSpec,
+    indexes: list[int],
+    fill: float,
+    dt: np.dtype[Any],
+    scale: bool,
+    method: str,
+    with_mask: bool,
+) -> tuple[Array, Array]:
+    """Resample/reproject the covering source window onto ``grid``: ``(values, valid)``.
+
+    For the valid mask, one extra band rides along in the same warp: ``marker`` where the source
+    pixel is valid, nodata (or 0) where not. GDAL writes the marker exactly where it writes data.
+    """
+    count = len(indexes)
+    work = _float_dtype(dt) if scale else (np.dtype(np.uint8) if dt == np.bool_ else dt)
+    warp_fill = math.nan if scale else fill
+    valid = np.zeros(grid.shape, dtype=bool)
+    window, kernel_scale = _source_window(info, grid, method)
+    if window is None:
+        return np.full((count, *grid.shape), fill, dtype=work), valid
+    need_mask = with_mask or info.mask_kind == "mask"
+    src_dtype = np.dtype(info.dtype)
+    src_nodata = info.nodata if info.mask_kind == "nodata" else None
+    if src_nodata is not None and not _fits(src_nodata, src_dtype):
+        src_nodata = None  # no pixel can hold it
+    src = np.empty((count + need_mask, window.height, window.width), dtype=src_dtype)
+    _read(ds, indexes, window, out=src[:count])
+    if need_mask:
+        marker = _marker(src_nodata, warp_fill)
+        band_valid = _band_validity(ds, info, src[:count], indexes, window)
+        off = 0 if src_nodata is None else src_nodata
+        src[count] = marker if band_valid is None else np.where(_any_band(band_valid), marker, off)
+    warped = np.empty((src.shape[0], *grid.shape), dtype=work)
+    reproject(
+        src,
+        warped,
+        src_transform=ds.window_transform(window),
+        src_crs=ds.crs,
+        src_nodata=src_nodata,
+        dst_transform=grid.transform,
+        dst_crs=rio_crs(grid.crs),
+        dst_nodata=warp_fill,
+        resampling=Resampling[method],
+        **kernel_scale,
+    )
+    values = warped[:count]
+    if need_mask:
+        valid = np.abs(warped[count] - marker) < 0.5
+        if info.mask_kind == "mask":
+            values[:, ~valid] = warp_fill
+    if scale:
+        _apply_scale(values, info, indexes)
+        if not math.isnan(fill):
+            values[np.isnan(values)] = fill
+    return values, valid
+
+
+def _deliver(
+    values: Array | None,
+    valid: Array,
+    region: tuple[slice, slice],
+    shape: tuple[int, int, int],
+    fill: float,
+    dt: np.dtype[Any],
+    out: Array | None,
+    with_mask: bool,
+) -> Array:
+    """Put ``values`` (the ``region`` of the grid) into ``out`` or a new array."""
+    if out is not None and with_mask:  # mosaicking: valid pixels only
+        if values is not None:
+            np.copyto(out[(slice(None), *region)], values, casting="unsafe", where=valid[region])
+        return out
+    whole = values is not None and values.shape == shape
+    if whole and out is None and values is not None and values.dtype == dt:
+        return values
+    dest = out if out is not None else np.empty(shape, dtype=dt)
+    if not whole:
+        dest.fill(fill)
+    if values is not None:
+        dest[(slice(None), *region)] = values
+    return dest
+
+
+def _check_out(out: Array, shape: tuple[int, int, int], path: str) -> None:
+    if not isinstance(out, np.ndarray) or out.shape != shape:
+        got = getattr(out, "shape", type(out).__name__)
+        raise InvalidGridError(
+            f"out has shape {got} but reading '{path}' on this grid gives {shape} "
+            "(bands, rows, cols); pass an array of that shape"
+        )
+
+
+@overload
+def read_window(
+    src: RasterLike,
+    grid: GridSpec,
+    bands: Sequence[int] | None = None,
+    *,
+    resampling: str = "nearest",
+    fill_value: float | None = None,
+    dtype: DTypeLike | None = None,
+    apply_scale_offset: bool = False,
+    out: Array | None = None,
+    with_mask: Literal[False] = False,
+) -> Array: ...
+
+
+@overload
+def read_window(
+    src: RasterLike,
+    grid: GridSpec,
+    bands: Sequence[int] | None = None,
+    *,
+    resampling: str = "nearest",
+    fill_value: float | None = None,
+    dtype: DTypeLike | None = None,
+    apply_scale_offset: bool = False,
+    out: Array | None = None,
+    with_mask: Literal[True],
+) -> tuple[Array, Array]: ...
+
+
+@overload
+def read_window(
+    src: RasterLike,
+    grid: GridSpec,
+    bands: Sequence[int] | None = None,
+    *,
+    resampling: str = "nearest",
+    fill_value: float | None = None,
+    dtype: DTypeLike | None = None,
+    apply_scale_offset: bool = False,
+    out: Array | None = None,
+    with_mask: bool = False,
+) -> Array | tuple[Array, Array]: ...
+
+
+def read_window(
+    src: RasterLike,
+    grid: GridSpec,
+    bands: Sequence[int] | None = None,
+    *,
+    resampling: str = "nearest",
+    fill_value: float | None = None,
+    dtype: DTypeLike | None = None,
+    apply_scale_offset: bool = False,
+    out: Array | None = None,
+    with_mask: bool = False,
+) -> Array | tuple[Array, Array]:
+    """Read the pixels of a raster on ``grid``: ``(C, H, W)``, optionally with a valid mask.
+
+    Args:
+        src: a path or an open ``rasterio`` dataset (paths use the handle cache).
+        grid: the target grid; any CRS, resolution and position (it may reach past the file).
+        bands: 1-based band indexes to read, in output order (default: all).
+        resampling: used when ``grid`` is not aligned with the file; one of
+            :data:`RESAMPLING_METHODS`.
+        fill_value: value of pixels outside the file (default: the file's nodata, else 0; NaN
+            with ``apply_scale_offset`` and a float output).
+        dtype: output dtype (default: the file's; float32 with ``apply_scale_offset``).
+        apply_scale_offset: return ``raw x scale + offset`` per band; nodata pixels become
+            ``fill_value``.
+        out: write into this ``(C, H, W)`` array instead of a new one (its dtype is the output
+            dtype). With ``with_mask``, only valid pixels are written - for mosaicking.
+        with_mask: also return the ``(H, W)`` bool mask, True where a valid source pixel landed.
+
+    Returns:
+        the array, or ``(array, valid)`` when ``with_mask``.
+
+    Raises:
+        NoFilesError: the file does not exist.
+        RasterReadError: the file cannot be opened or decoded.
+        MissingCRSError: the file has no CRS.
+        BandNotFoundError: a band index is not in the file.
+        InvalidGridError: ``grid`` is not a GridSpec, or ``out``/``fill_value``/``resampling``
+            do not fit.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> from eoforge.geo import BBox
+        >>> from eoforge.io.write_raster import write_raster
+        >>> grid = GridSpec.from_bounds(BBox(0, 0, 40, 20, "EPSG:32633"), res=10)
+        >>> data = np.array([[[1, 2, 3, 4], [5, 6, 7, 0]]], dtype="uint8")
+        >>> path = write_raster(pathlib.Path(tempfile.mkdtemp()) / "a.tif", data, grid, nodata=0)
+        >>> image, valid = read_window(path, grid.subgrid(1, 2, 1, 3), with_mask=True)
+        >>> image.tolist(), valid.tolist()
+        ([[[7, 0, 0]]], [[True, False, False]])
+        >>> read_window(path, grid.with_res(20), resampling="average").tolist()
+        [[[4, 5]]]
+    """
+    if not isinstance(grid, GridSpec):
+        raise InvalidGridError(
+            f"grid must be a GridSpec, not {type(grid).__name__}; build one with "
+            "GridSpec.from_bounds(bbox, res) or file_grid.subgrid(...)"
+        )
+    ds = as_dataset(src)
+    info = dataset_info(ds)
+    indexes = _band_indexes(bands, info)
+    if out is not None:
+        _check_out(out, (len(indexes), grid.height, grid.width), info.path)
+        dt = out.dtype
+        if dtype is not None and np.dtype(dtype) != dt:
+            raise InvalidGridError(
+                f"dtype={np.dtype(dtype)} but out has dtype {dt}; give one of them, or both equal"
+            )
+    elif dtype is not None:
+        dt = np.dtype(dtype)
+    else:
+        dt = np.dtype(np.float32) if apply_scale_offset else np.dtype(info.dtype)
+    fill = _fill_for(fill_value, dt, info, apply_scale_offset)
+    method = resampling.name if isinstance(resampling, Resampling) else resampling
+    if method not in _KERNEL_RADIUS:
+        raise InvalidGridError(
+            f"resampling {resampling!r} is not known; use one of {', '.join(RESAMPLING_METHODS)}"
+        )
+    shape = (len(indexes), grid.height, grid.width)
+    valid: Array | None
+    if info.grid.is_aligned_with(grid):
+        win = info.grid.window_of(grid)
+        origin = (round(win.row_off), round(win.col_off))
+        # straight into the output, unless values must be checked before they land there
+        exact = dt == np.dtype(info.dtype) or np.can_cast(info.dtype, dt, "safe")
+        direct = not apply_scale_offset and not (with_mask and (out is not None or not exact))
+        if direct:
+            array, valid = _read_direct(ds, info, indexes, shape, origin, fill, dt, out, with_mask)
+        else:
+            values, valid, region = _read_aligned(
+                ds, info, indexes, shape, origin, fill, dt, apply_scale_offset
+            )
+            array = _deliver(values, valid, region, shape, fill, dt, out, with_mask)
+    else:
+        values, valid = _read_warped(
+            ds, info, grid, indexes, fill, dt, apply_scale_offset, method, with_mask
+        )
+        full = (slice(None), slice(None))
+        array = _deliver(values, valid, full, shape, fill, dt, out, with_mask)
+    if with_mask:
+        assert valid is not None
+        return array, valid
+    return array
