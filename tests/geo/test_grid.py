@@ -109,7 +109,9 @@ def test_tiles_cover_grid_once() -> None:
     seen = np.zeros(g.shape, int)
     for t in g.tiles(4):
         w = g.window_of(t)
-        seen[int(w.row_off) : int(w.row_off + w.height), int(w.col_off) : int(w.col_off + w.width)] += 1
+        seen[
+            int(w.row_off) : int(w.row_off + w.height), int(w.col_off) : int(w.col_off + w.width)
+        ] += 1
     assert (seen == 1).all()
 
 

@@ -38,7 +38,9 @@ def register(sub: Any) -> None:
 
 
 def _handle(args: argparse.Namespace) -> int:
-    run_demo(args.out, size=args.size, seed=args.seed, workers=args.workers, overwrite=args.overwrite)
+    run_demo(
+        args.out, size=args.size, seed=args.seed, workers=args.workers, overwrite=args.overwrite
+    )
     return 0
 
 
@@ -61,7 +63,6 @@ def run_demo(
         overwrite: replace the outputs of an earlier run.
         console: where to print (a new rich console by default).
     """
-    import torch
     from torch.utils.data import DataLoader
 
     from eoforge.data import (
@@ -95,9 +96,7 @@ def run_demo(
 
     patch = 128
     sampler = RandomPatchSampler(ds, patch, length=64, seed=seed, min_valid=0.9)
-    loader = DataLoader(
-        ds, sampler=sampler, batch_size=16, num_workers=workers, collate_fn=collate
-    )
+    loader = DataLoader(ds, sampler=sampler, batch_size=16, num_workers=workers, collate_fn=collate)
     t0 = time.perf_counter()
     class_counts = np.zeros(256, dtype=np.int64)
     first_batch: dict[str, Any] | None = None
@@ -111,13 +110,14 @@ def run_demo(
     grid_sampler = GridPatchSampler(ds, 256)
     n_grid = len(grid_sampler)
 
+    assert scenes.polygons is not None  # written with polygons=True (the default)
     polygons = VectorSource(scenes.polygons, attribute="class_id")
     query = next(iter(RandomPatchSampler(ds, 64, length=1, seed=seed + 1, min_valid=1.0)))
     raster_mask = ds[query]["mask"].numpy()
     vector_mask, _ = polygons.read(query)
     agreement = float((vector_mask[0] == raster_mask).mean())
 
-    names = list(scenes.class_names)
+    names = scenes.class_names
     summary: dict[str, Any] = {
         "tiles": [str(p) for p in scenes.images],
         "crs_of_tiles": sorted(image.crss),
@@ -127,7 +127,7 @@ def run_demo(
         "random_patches_per_s": n_random / t_random,
         "grid_patches_256": n_grid,
         "class_pixels": {
-            names[i]: int(class_counts[i]) for i in range(len(names)) if class_counts[i]
+            name: int(class_counts[i]) for i, name in names.items() if class_counts[i]
         },
         "polygon_vs_raster_label_agreement": agreement,
         "seconds": {"generate": t_generate, "index": t_index, "random_sampling": t_random},
@@ -148,7 +148,6 @@ def run_demo(
     table.add_row("polygon ↔ raster labels agree", f"{agreement:.1%}")
     console.print(table)
     console.print(f"wrote {summary_path} and {out / 'patches.png'}")
-    del torch
     return summary
 
 
@@ -161,17 +160,20 @@ def _plot_patches(batch: dict[str, Any], scenes: Any, path: Path, n: int = 6) ->
 
     bands = batch["bands"][0]
     rgb_idx = [bands.index(b) for b in ("B04", "B03", "B02")]
-    colors = [np.array(c[:3]) / 255 for c in scenes.class_colors]
+    colors = [np.array(c.color) / 255 for c in scenes.classes]
     cmap = ListedColormap(colors)
     n = min(n, batch["image"].shape[0])
     fig, axes = plt.subplots(2, n, figsize=(2.2 * n, 4.6))
     for i in range(n):
         rgb = batch["image"][i, rgb_idx].numpy().transpose(1, 2, 0)
-        rgb = np.clip(rgb / 3000.0, 0, 1)
+        rgb = np.clip(rgb / 2000.0, 0, 1)
         axes[0, i].imshow(rgb)
         mask = batch["mask"][i].numpy()
         axes[1, i].imshow(
-            np.ma.masked_greater(mask, len(colors) - 1), cmap=cmap, vmin=0, vmax=len(colors) - 1,
+            np.ma.masked_greater(mask, len(colors) - 1),
+            cmap=cmap,
+            vmin=0,
+            vmax=len(colors) - 1,
             interpolation="nearest",
         )
         for ax in axes[:, i]:

@@ -113,10 +113,10 @@ class BBox:
         key = crs_key(crs)
         if key == self.crs:
             return self
-        bounds = transform_bounds(
+        minx, miny, maxx, maxy = transform_bounds(
             rio_crs(self.crs), rio_crs(key), *self, densify_pts=densify_pts
         )
-        return BBox(*bounds, crs=key)
+        return BBox(minx, miny, maxx, maxy, key)
 
     def intersects(self, other: BBox) -> bool:
         """True when the two boxes share an area (touching edges do not count)."""

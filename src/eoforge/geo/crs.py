@@ -14,7 +14,7 @@ Example:
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeAlias
 
 from rasterio.crs import CRS
 from rasterio.errors import CRSError
@@ -23,8 +23,8 @@ from eoforge.errors import MissingCRSError
 
 __all__ = ["CRSLike", "crs_key", "rio_crs"]
 
-CRSLike = str | int | CRS | Any
-"""Anything that names a CRS: ``"EPSG:32633"``, ``32633``, WKT, PROJ string, rasterio or pyproj CRS."""
+CRSLike: TypeAlias = Any
+"""Anything that names a CRS: ``"EPSG:32633"``, ``32633``, WKT, PROJ, a rasterio or pyproj CRS."""
 
 
 @lru_cache(maxsize=512)

@@ -68,12 +68,15 @@ class GridSpec:
     def __init__(self, crs: CRSLike, transform: Affine, width: int, height: int) -> None:
         if int(width) != width or int(height) != height or width <= 0 or height <= 0:
             raise InvalidGridError(
-                f"grid size {width}x{height} is not valid; width and height must be positive integers"
+                f"grid size {width}x{height} is not valid; width and height must be positive "
+                "integers"
             )
         if not isinstance(transform, Affine):
             transform = Affine(*transform)
         if transform.is_degenerate:
-            raise InvalidGridError(f"transform {tuple(transform)[:6]} is degenerate (zero pixel size)")
+            raise InvalidGridError(
+                f"transform {tuple(transform)[:6]} is degenerate (zero pixel size)"
+            )
         object.__setattr__(self, "crs", crs_key(crs))
         object.__setattr__(self, "transform", transform)
         object.__setattr__(self, "width", int(width))
@@ -143,9 +146,9 @@ class GridSpec:
         t = self.transform
         if self.is_north_up:
             return BBox(t.c, t.f + t.e * self.height, t.c + t.a * self.width, t.f, self.crs)
-        cols = np.array([0, self.width, 0, self.width])
-        rows = np.array([0, 0, self.height, self.height])
-        xs, ys = t @ (cols, rows)
+        corners = [t @ (c, r) for c in (0, self.width) for r in (0, self.height)]
+        xs = [x for x, _ in corners]
+        ys = [y for _, y in corners]
         return BBox(min(xs), min(ys), max(xs), max(ys), self.crs)
 
     # ------------------------------------------------------------------ pixel <-> world
@@ -240,7 +243,7 @@ class GridSpec:
         return self.subgrid(row0, col0, max(1, row1 - row0), max(1, col1 - col0))
 
     def clip_to(self, other: GridSpec) -> GridSpec | None:
-        """The part of this grid inside ``other``'s bounds, aligned with this grid; ``None`` if apart.
+        """The part of this grid inside ``other``'s bounds, aligned with it; ``None`` if apart.
 
         Only whole pixels of this grid that overlap ``other`` are kept (a pixel that overlaps partly
         is kept).

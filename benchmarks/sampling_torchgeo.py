@@ -1,0 +1,96 @@
+"""The TorchGeo part of benchmarks/sampling.py, run with the TorchGeo venv's python.
+
+``.venv-torchgeo/bin/python benchmarks/sampling_torchgeo.py SPEC.json`` prints one line
+``RESULT {json}``. It imports nothing of eoforge (that venv does not have it) and configures
+TorchGeo 0.10 as a user following its documentation would: a ``RasterDataset`` subclass with
+``filename_glob``, ``res=10``, ``crs`` only when the tiles span two CRSs, the default file-handle
+cache, and ``RandomGeoSampler(size=256)`` in pixel units, indexed one query at a time in a
+single process, exactly like the eoforge part.
+
+Created by benchmarks/setup_torchgeo.sh (TorchGeo 0.10 needs Python >= 3.12).
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+
+def run(spec: dict[str, Any]) -> dict[str, Any]:
+    import rasterio
+    import torch
+    import torchgeo
+    from pyproj import CRS
+    from rasterio.env import get_gdal_config
+    from torchgeo.datasets import RasterDataset
+    from torchgeo.samplers import RandomGeoSampler
+
+    # RandomGeoSampler is deprecated in 0.10 in favour of RandomPatchSampler; both draw uniform
+    # positions in the tiles, and the sampler is not what this benchmark measures.
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+
+    class Tiles(RasterDataset):
+        filename_glob = spec["filename_glob"]
+
+    t0 = time.perf_counter()
+    crs = CRS.from_user_input(spec["crs"]) if spec["crs"] else None
+    ds = Tiles(paths=spec["folder"], crs=crs, res=spec["res"])
+    setup = time.perf_counter() - t0
+
+    def sampler(length: int, seed: int) -> RandomGeoSampler:
+        gen = torch.Generator().manual_seed(seed)
+        return RandomGeoSampler(ds, size=spec["size"], length=length, generator=gen)
+
+    for q in sampler(spec["warmup"], spec["seed"] + 1):
+        ds[q]
+    t0 = time.perf_counter()
+    count = 0
+    sample: dict[str, Any] = {}
+    for q in sampler(spec["patches"], spec["seed"]):
+        sample = ds[q]
+        count += 1
+    seconds = time.perf_counter() - t0
+    image = sample["image"]
+    names = ("GDAL_NUM_THREADS", "GDAL_CACHEMAX", "GDAL_DISABLE_READDIR_ON_OPEN")
+    return {
+        "patches": count,
+        "seconds": seconds,
+        "setup_s": round(setup, 3),
+        "sample": f"{tuple(image.shape)} {image.dtype}",
+        "gdal": {n: get_gdal_config(n) for n in names},
+        "versions": {
+            "python": sys.version.split()[0],
+            "torchgeo": torchgeo.__version__,
+            "torch": torch.__version__,
+            "rasterio": rasterio.__version__,
+            "gdal": rasterio.__gdal_version__,
+        },
+    }
+
+
+def _peak_rss_mb() -> float:
+    """VmHWM (peak RSS since exec; ru_maxrss would carry the parent's peak across exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1:
+        print("usage: sampling_torchgeo.py SPEC.json", file=sys.stderr)
+        return 2
+    result = run(json.loads(Path(argv[0]).read_text()))
+    result["peak_rss_mb"] = round(_peak_rss_mb(), 1)
+    result["patches_per_s"] = result["patches"] / result["seconds"] if result["seconds"] else 0.0
+    print("RESULT " + json.dumps(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,56 @@
+"""Indexed raster and vector sources, the query-indexed dataset, samplers and batching.
+
+- :class:`RasterSource` — an indexed collection of raster files (tiles, scenes, band files);
+- :class:`VectorSource` — a vector layer rasterised on query grids (labels from polygons);
+- :class:`GeoDataset` — image (+ mask / target) sources stacked on one grid, indexed by queries;
+- samplers — :class:`RandomPatchSampler`, :class:`GridPatchSampler`,
+  :class:`RandomBatchPatchSampler` draw those queries;
+- :func:`collate` — the ``DataLoader`` ``collate_fn`` that keeps each sample's grid and bands.
+
+Names are imported on first use, so that indexing files (``RasterSource``) does not load PyTorch:
+a process that only builds or reads an index stays small.
+
+Example:
+    >>> from eoforge.data import GeoDataset, collate
+    >>> callable(collate), GeoDataset.__name__
+    (True, 'GeoDataset')
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from eoforge.data.collate import collate as collate
+    from eoforge.data.geo_dataset import GeoDataset as GeoDataset
+    from eoforge.data.raster_source import RasterSource as RasterSource
+    from eoforge.data.samplers import GridPatchSampler as GridPatchSampler
+    from eoforge.data.samplers import RandomBatchPatchSampler as RandomBatchPatchSampler
+    from eoforge.data.samplers import RandomPatchSampler as RandomPatchSampler
+    from eoforge.data.vector_source import VectorSource as VectorSource
+
+_WHERE = {
+    "GeoDataset": "eoforge.data.geo_dataset",
+    "GridPatchSampler": "eoforge.data.samplers",
+    "RandomBatchPatchSampler": "eoforge.data.samplers",
+    "RandomPatchSampler": "eoforge.data.samplers",
+    "RasterSource": "eoforge.data.raster_source",
+    "VectorSource": "eoforge.data.vector_source",
+    "collate": "eoforge.data.collate",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'eoforge.data' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
