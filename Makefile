@@ -22,7 +22,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 demo: install
-	$(PY) -m eoforge demo --out demo-output
+	$(PY) -m eoforge demo --out demo-output --overwrite
 
 test: install-dev
 	$(VENV)/bin/ruff check src tests benchmarks

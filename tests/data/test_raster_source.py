@@ -552,3 +552,18 @@ def test_rgb_byte_with_nodata(shared_data: Path, tmp_path: Path) -> None:
     assert src.valid_fraction(grid) == pytest.approx(mask.mean(), abs=0.05)
     patch = grid.subgrid(300, 300, 256, 256)
     assert src.valid_fraction(patch) == pytest.approx(src.read(patch)[1].mean(), abs=0.05)
+
+
+def test_default_band_names_select_bands(tmp_path: Path) -> None:
+    from affine import Affine
+
+    path = tmp_path / "three.tif"
+    data = np.arange(3 * 4 * 4, dtype="uint8").reshape(3, 4, 4)
+    profile = dict(driver="GTiff", width=4, height=4, count=3, dtype="uint8", crs="EPSG:32633",
+                   transform=Affine(10, 0, 0, 0, -10, 40))  # fmt: skip
+    with rasterio.open(path, "w", **profile) as ds:
+        ds.write(data)
+    src = RasterSource(path, bands=["B3", "B1"], cache_dir=tmp_path / "cache")
+    assert src.bands == ["B3", "B1"]
+    image, _ = src.read(GridSpec.from_bounds(src.bounds, 10))
+    np.testing.assert_array_equal(image, data[[2, 0]])

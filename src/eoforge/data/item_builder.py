@@ -97,6 +97,9 @@ def _file_band_names(record: FileRecord, bands: tuple[str, ...] | None) -> list[
             return [(b, desc.index(b) + 1) for b in bands]
         if len(bands) == record.count:
             return [(b, i + 1) for i, b in enumerate(bands)]
+        default = [f"B{i + 1}" for i in range(record.count)]
+        if not has_desc and all(b in default for b in bands):  # a selection of B1…Bn
+            return [(b, default.index(b) + 1) for b in bands]
         found = ", ".join(str(d) for d in desc) if has_desc else "no band descriptions"
         raise BandNotFoundError(
             f"bands={list(bands)} does not fit {record.path}: it has {record.count} band(s) "

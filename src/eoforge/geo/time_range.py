@@ -73,10 +73,8 @@ class TimeRange:
             e = s
         else:
             e = as_datetime(end)
-            if (
-                (isinstance(end, date)
-                and not isinstance(end, datetime))
-                or (isinstance(end, str) and len(end.strip()) == 10)
+            if (isinstance(end, date) and not isinstance(end, datetime)) or (
+                isinstance(end, str) and len(end.strip()) == 10
             ):
                 e = e + timedelta(days=1) - timedelta(microseconds=1)
         if e < s:
