@@ -12,6 +12,8 @@ re-opened while unchanged. Footprints are stored in the index CRS.
 Example:
     >>> import tempfile, pathlib, numpy as np, rasterio
     >>> from affine import Affine
+from rich.console import Console
+from rich.progress import Progress
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> profile = dict(driver="GTiff", width=4, height=4, count=1, dtype="uint8", crs="EPSG:32633")
     >>> with rasterio.open(folder / "a.tif", "w", transform=Affine(10, 0, 0, 0, -10, 40),
@@ -37,6 +39,8 @@ from pathlib import Path
 from typing import Any
 
 from affine import Affine
+from rich.console import Console
+from rich.progress import Progress
 
 from eoforge.errors import MissingCRSError, NoFilesError, RasterReadError
 from eoforge.geo import BBox, GridSpec
@@ -180,8 +184,17 @@ def _read_records(todo: Sequence[tuple[str, int, int]]) -> list[FileRecord]:
     """Read many headers; on a thread pool when there are many (GDAL opens release the GIL)."""
     if len(todo) < _POOL_MIN_FILES:
         return [_read_record(*args) for args in todo]
-    with ThreadPoolExecutor(_POOL_THREADS) as pool:
-        return list(pool.map(lambda args: _read_record(*args), todo))
+    console = Console(stderr=True)
+    with (
+        Progress(console=console, transient=True, disable=not console.is_terminal) as progress,
+        ThreadPoolExecutor(_POOL_THREADS) as pool,
+    ):
+        task = progress.add_task("indexing raster files", total=len(todo))
+        records = []
+        for record in pool.map(lambda args: _read_record(*args), todo):
+            records.append(record)
+            progress.advance(task)
+        return records
 
 
 def _footprint(record: FileRecord, crs: str) -> tuple[float, float, float, float]:
