@@ -522,3 +522,20 @@ def test_real_landsat7_six_bands(shared_data: Path) -> None:
     sample = ds[ds.grid.subgrid(100, 50, 64, 64)]
     np.testing.assert_array_equal(sample["image"].numpy(), windowed(path, Window(50, 100, 64, 64)))
     assert bool(sample["valid"].all())
+
+
+def test_time_selects_the_scene_of_that_date(tmp_path: Path) -> None:
+    from eoforge.geo import TimeRange
+
+    transform = Affine(10, 0, X0, 0, -10, Y0)
+    early, late = noise((2, 16, 16), 1), noise((2, 16, 16), 2)
+    write_cog(tmp_path / "s2_20200105.tif", early, transform)
+    write_cog(tmp_path / "s2_20200710.tif", late, transform)
+    src = RasterSource(tmp_path / "*.tif", date_pattern=r"_(?P<date>\d{8})\.tif$")
+    summer = GeoDataset(src, time=TimeRange("2020-06-01", "2020-08-31"))
+    winter = GeoDataset(src, time=TimeRange("2020-01-01", "2020-01-31"))
+    np.testing.assert_array_equal(summer[summer.grid]["image"].numpy(), late)
+    np.testing.assert_array_equal(winter[winter.grid]["image"].numpy(), early)
+    assert len(GeoDataset(src).footprints) == 2 and len(summer.footprints) == 1
+    with pytest.raises(NoOverlapError, match="time="):
+        GeoDataset(src, time=TimeRange("2021-01-01", "2021-12-31"))

@@ -39,7 +39,7 @@ from eoforge.errors import (
     NoOverlapError,
     QueryOutsideError,
 )
-from eoforge.geo import BBox, CRSLike, GridSpec, crs_key
+from eoforge.geo import BBox, CRSLike, GridSpec, TimeRange, crs_key
 
 __all__ = ["GeoDataset"]
 
@@ -83,6 +83,8 @@ class GeoDataset(Dataset[Sample]):
         crs: the target CRS (anything :func:`~eoforge.geo.crs_key` accepts).
         res: the target pixel size, one number or ``(xres, yres)``, in ``crs`` units.
         transforms: an optional callable applied to every sample dict, returning a sample dict.
+        time: read only the items of the raster sources whose time meets this range (items
+            without a time always count); ``None`` reads every item.
 
     Raises:
         CRSMismatchError: if the raster files span several CRSs and ``crs`` is not given.
@@ -112,6 +114,7 @@ class GeoDataset(Dataset[Sample]):
         crs: CRSLike | None = None,
         res: float | tuple[float, float] | None = None,
         transforms: Callable[[Sample], Sample] | None = None,
+        time: TimeRange | None = None,
     ) -> None:
         given: Sequence[Any] = image if isinstance(image, list | tuple) else [image]
         self.images: tuple[RasterSource, ...] = tuple(given)
@@ -126,6 +129,7 @@ class GeoDataset(Dataset[Sample]):
         self.mask = mask
         self.target = target
         self.transforms = transforms
+        self.time = time
         self.bands: list[str] = [band for src in self.images for band in src.bands]
         self._check_bands()
         rasters = [s for s in self.sources if isinstance(s, RasterSource)]
@@ -189,8 +193,15 @@ class GeoDataset(Dataset[Sample]):
         clipped = (
             item.native_bounds.to_crs(self.crs).intersection(self.bounds)
             for item in self.images[0].items
+            if self.time is None or item.time is None or self.time.intersects(item.time)
         )
-        return [box for box in clipped if box is not None]
+        boxes = [box for box in clipped if box is not None]
+        if not boxes:
+            raise NoOverlapError(
+                f"no item of {self._describe(self.images[0])} lies inside {self.bounds} at "
+                f"{self.time}; widen time= or check the files' dates"
+            )
+        return boxes
 
     # ------------------------------------------------------------------ queries
     def _as_grid(self, query: Query) -> GridSpec:
@@ -215,9 +226,12 @@ class GeoDataset(Dataset[Sample]):
         )
         return bool(hits.any())
 
-    @staticmethod
-    def _read_or_none(src: LabelSource, grid: GridSpec) -> tuple[np.ndarray, np.ndarray] | None:
+    def _read_or_none(
+        self, src: LabelSource, grid: GridSpec
+    ) -> tuple[np.ndarray, np.ndarray] | None:
         try:
+            if isinstance(src, RasterSource):
+                return src.read(grid, time=self.time)
             return src.read(grid)
         except QueryOutsideError:  # this source has a hole here: no data, not an error
             return None
@@ -321,7 +335,7 @@ class GeoDataset(Dataset[Sample]):
         grid = self._as_grid(query)
         if not self._touches(grid):
             return 0.0
-        return min(float(src.valid_fraction(grid)) for src in self.images)
+        return min(float(src.valid_fraction(grid, self.time)) for src in self.images)
 
     def plot(
         self,
