@@ -20,23 +20,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
-from torch.utils.data import Sampler
 
-from eoforge.data.samplers.footprint_layout import FootprintLayout
 from eoforge.data.samplers.patch_dataset import PatchDataset
 from eoforge.data.samplers.random_patch import no_valid_patch_error
 from eoforge.data.samplers.sampler_arguments import (
-    patch_shape,
     positive_int,
-    seed_value,
-    share_value,
 )
+from eoforge.data.samplers.seeded_sampler import SeededPatchSampler
 from eoforge.geo import GridSpec
 
 __all__ = ["RandomBatchPatchSampler"]
 
 
-class RandomBatchPatchSampler(Sampler[list[GridSpec]]):
+class RandomBatchPatchSampler(SeededPatchSampler[list[GridSpec]]):
     """Batches of ``batch_size`` random patches; all patches of a batch come from one item.
 
     For each batch an item is picked with probability proportional to its footprint's area
@@ -88,16 +84,8 @@ class RandomBatchPatchSampler(Sampler[list[GridSpec]]):
         min_valid: float = 0.0,
         max_tries: int = 100,
     ) -> None:
-        super().__init__()
-        self.shape = patch_shape(size)
+        super().__init__(ds, size, length, seed=seed, min_valid=min_valid, max_tries=max_tries)
         self.batch_size = positive_int(batch_size, "batch_size")
-        self.length = positive_int(length, "length")
-        self.seed = seed_value(seed)
-        self.min_valid = share_value(min_valid, "min_valid")
-        self.max_tries = positive_int(max_tries, "max_tries")
-        self.epoch = 0
-        self.ds = ds
-        self.layout = FootprintLayout(ds)
 
     def __repr__(self) -> str:
         return (
@@ -105,13 +93,6 @@ class RandomBatchPatchSampler(Sampler[list[GridSpec]]):
             f"length={self.length}, seed={self.seed}, epoch={self.epoch}, "
             f"min_valid={self.min_valid}, max_tries={self.max_tries}, items={len(self.layout)})"
         )
-
-    def __len__(self) -> int:
-        return self.length
-
-    def set_epoch(self, epoch: int) -> None:
-        """Use the random sequence of ``epoch`` (seeded with ``(seed, epoch)``) from now on."""
-        self.epoch = seed_value(epoch)
 
     def _batch_in(self, rng: np.random.Generator, item: int) -> list[GridSpec]:
         items = np.full(self.batch_size, item)
@@ -142,7 +123,7 @@ class RandomBatchPatchSampler(Sampler[list[GridSpec]]):
                         return None, best
 
     def __iter__(self) -> Iterator[list[GridSpec]]:
-        rng = np.random.default_rng((self.seed, self.epoch))
+        rng = self.rng()
         if self.min_valid <= 0.0:
             for item in self.layout.draw_items(rng, self.length).tolist():
                 yield self._batch_in(rng, item)

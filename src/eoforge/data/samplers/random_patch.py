@@ -19,16 +19,8 @@ import math
 from collections.abc import Iterator
 
 import numpy as np
-from torch.utils.data import Sampler
 
-from eoforge.data.samplers.footprint_layout import FootprintLayout
-from eoforge.data.samplers.patch_dataset import PatchDataset
-from eoforge.data.samplers.sampler_arguments import (
-    patch_shape,
-    positive_int,
-    seed_value,
-    share_value,
-)
+from eoforge.data.samplers.seeded_sampler import SeededPatchSampler
 from eoforge.errors import QueryOutsideError
 from eoforge.geo import GridSpec
 
@@ -61,7 +53,7 @@ def no_valid_patch_error(
     )
 
 
-class RandomPatchSampler(Sampler[GridSpec]):
+class RandomPatchSampler(SeededPatchSampler[GridSpec]):
     """Random ``size`` patches drawn inside the footprints of a dataset's items.
 
     Each query is drawn in two steps: an item is picked with probability proportional to its
@@ -104,39 +96,12 @@ class RandomPatchSampler(Sampler[GridSpec]):
         False
     """
 
-    def __init__(
-        self,
-        ds: PatchDataset,
-        size: int | tuple[int, int],
-        length: int,
-        *,
-        seed: int = 0,
-        min_valid: float = 0.0,
-        max_tries: int = 100,
-    ) -> None:
-        super().__init__()
-        self.shape = patch_shape(size)
-        self.length = positive_int(length, "length")
-        self.seed = seed_value(seed)
-        self.min_valid = share_value(min_valid, "min_valid")
-        self.max_tries = positive_int(max_tries, "max_tries")
-        self.epoch = 0
-        self.ds = ds
-        self.layout = FootprintLayout(ds)
-
     def __repr__(self) -> str:
         return (
             f"{type(self).__name__}(size={self.shape}, length={self.length}, seed={self.seed}, "
             f"epoch={self.epoch}, min_valid={self.min_valid}, max_tries={self.max_tries}, "
             f"items={len(self.layout)})"
         )
-
-    def __len__(self) -> int:
-        return self.length
-
-    def set_epoch(self, epoch: int) -> None:
-        """Use the random sequence of ``epoch`` (seeded with ``(seed, epoch)``) from now on."""
-        self.epoch = seed_value(epoch)
 
     def _candidates(self, rng: np.random.Generator) -> Iterator[GridSpec]:
         while True:
@@ -146,7 +111,7 @@ class RandomPatchSampler(Sampler[GridSpec]):
                 yield self.layout.query(row, col, self.shape)
 
     def __iter__(self) -> Iterator[GridSpec]:
-        rng = np.random.default_rng((self.seed, self.epoch))
+        rng = self.rng()
         candidates = self._candidates(rng)
         for _ in range(self.length):
             if self.min_valid <= 0.0:
