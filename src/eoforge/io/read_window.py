@@ -5,17 +5,15 @@ Two paths:
 - **Aligned** (same CRS, pixel size and pixel phase - ``file_grid.is_aligned_with(grid)``): one
   windowed ``ds.read`` of the part of ``grid`` inside the file, straight into the right slice of
   the output array. Bit-identical to rasterio's own windowed read; no copy, no resampling.
-- **Resampled** (another resolution and/or CRS): read only the source window that covers ``grid``
-  (its bounds transformed into the file's CRS, plus a margin for the resampling kernel), then
-  ``rasterio.warp.reproject`` that in-memory array onto ``grid``. Equals reprojecting the whole
-  file onto ``grid``.
+- **Resampled** (another resolution and/or CRS): :func:`eoforge.io.warp_window.warp_window` reads
+  only the source window covering ``grid`` plus the kernel, and warps it onto ``grid`` exactly as
+  reprojecting the whole file onto ``grid`` would (partly in numpy, with GDAL's arithmetic).
 
 Pixels of ``grid`` outside the file get ``fill_value`` and are invalid. Validity comes from the
 file's nodata value (a cheap comparison), or from GDAL's mask when the file has an internal mask
-or alpha band; a pixel is valid when any of the bands read is (as in ``ds.dataset_mask()``).
-After resampling, a pixel is valid where GDAL's warper wrote a value: for ``nearest``, where its
-centre falls on a valid source pixel; for kernels, where valid source pixels carry weight. A
-validity band rides along in the same warp call, so the mask costs almost nothing.
+or alpha band; a pixel is valid when any of the bands read is (as in ``ds.dataset_mask()``), and,
+after resampling, where the warp wrote a value (for ``nearest``, where its centre falls on a valid
+source pixel; for kernels, where valid source pixels carry weight).
 
 Example:
     >>> import tempfile, pathlib
@@ -32,6 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from functools import partial
 from typing import Any, Literal, cast, overload
 
 import numpy as np
@@ -39,23 +38,15 @@ from numpy.typing import DTypeLike
 from rasterio.enums import Resampling
 from rasterio.errors import RasterioError
 from rasterio.io import DatasetReader
-from rasterio.warp import reproject
 from rasterio.windows import Window
 
-from eoforge.errors import BandNotFoundError, EoforgeError, InvalidGridError, RasterReadError
-from eoforge.geo import GridSpec, rio_crs
+from eoforge.errors import BandNotFoundError, InvalidGridError, RasterReadError
+from eoforge.geo import GridSpec
 from eoforge.io.handles import RasterLike, as_dataset
 from eoforge.io.raster_info import RasterInfo, dataset_info
+from eoforge.io.warp_window import RESAMPLING_METHODS, warp_window
 
 __all__ = ["RESAMPLING_METHODS", "read_window"]
-
-# kernel radius, in source pixels at equal resolution, of each resampling method GDAL warps with
-_KERNEL_RADIUS: dict[str, int] = {"nearest": 0, "bilinear": 1, "cubic": 2, "cubic_spline": 2}
-_KERNEL_RADIUS |= {"lanczos": 3} | dict.fromkeys(
-    ("average", "mode", "max", "min", "med", "q1", "q3", "sum", "rms"), 1
-)
-RESAMPLING_METHODS: tuple[str, ...] = tuple(_KERNEL_RADIUS)
-"""Resampling names :func:`read_window` accepts (rasterio's ``Resampling`` members)."""
 
 Array = np.ndarray[Any, Any]
 
@@ -217,100 +208,13 @@ def _read_aligned(
     return values, valid, region
 
 
-def _source_window(
-    info: RasterInfo, grid: GridSpec, method: str
-) -> tuple[Window | None, dict[str, float]]:
-    """The window of the file covering ``grid`` plus the resampling kernel (clipped to the file).
-
-    Also returns GDAL's ``XSCALE``/``YSCALE`` warp options (target pixels per source pixel): GDAL
-    otherwise estimates them from the source window it is given, so a window cut at the file's
-    edge would change the kernel, and a pixel's value would depend on where the patch lies.
-    """
-    try:
-        box = grid.bounds if grid.crs == info.grid.crs else grid.bounds.to_crs(info.grid.crs)
-    except (EoforgeError, RasterioError, ValueError):  # grid not expressible in the file's CRS
-        return Window(0, 0, info.grid.width, info.grid.height), {}
-    inv = ~info.grid.transform
-    corners = [inv @ (x, y) for x in (box.minx, box.maxx) for y in (box.miny, box.maxy)]
-    cols, rows = [c for c, _ in corners], [r for _, r in corners]
-    cmin, cmax, rmin, rmax = min(cols), max(cols), min(rows), max(rows)
-    span_x, span_y = max(cmax - cmin, 1e-9), max(rmax - rmin, 1e-9)
-    kernel_scale = {"XSCALE": grid.width / span_x, "YSCALE": grid.height / span_y}
-    radius = _KERNEL_RADIUS[method]
-    margin_x = math.ceil(radius * max(1.0, span_x / grid.width)) + 1
-    margin_y = math.ceil(radius * max(1.0, span_y / grid.height)) + 1
-    c0 = max(math.floor(cmin) - margin_x, 0)
-    r0 = max(math.floor(rmin) - margin_y, 0)
-    c1 = min(math.ceil(cmax) + margin_x, info.grid.width)
-    r1 = min(math.ceil(rmax) + margin_y, info.grid.height)
-    if c0 >= c1 or r0 >= r1:
-        return None, kernel_scale
-    return Window(c0, r0, c1 - c0, r1 - r0), kernel_scale
-
-
-def _marker(nodata: float | None, fill: float) -> float:
-    """A value for the validity band that is neither the nodata value nor near the fill."""
-    return next(v for v in (1.0, 2.0, 3.0) if v != nodata and not abs(v - fill) < 1)
-
-
-def _read_warped(
-    ds: DatasetReader,
-    info: RasterInfo,
-    grid: GridSpec,
-    indexes: list[int],
-    fill: float,
-    dt: np.dtype[Any],
-    scale: bool,
-    method: str,
-    with_mask: bool,
-) -> tuple[Array, Array]:
-    """Resample/reproject the covering source window onto ``grid``: ``(values, valid)``.
-
-    For the valid mask, one extra band rides along in the same warp: ``marker`` where the source
-    pixel is valid, nodata (or 0) where not. GDAL writes the marker exactly where it writes data.
-    """
-    count = len(indexes)
-    work = _float_dtype(dt) if scale else (np.dtype(np.uint8) if dt == np.bool_ else dt)
-    warp_fill = math.nan if scale else fill
-    valid = np.zeros(grid.shape, dtype=bool)
-    window, kernel_scale = _source_window(info, grid, method)
-    if window is None:
-        return np.full((count, *grid.shape), fill, dtype=work), valid
-    need_mask = with_mask or info.mask_kind == "mask"
-    src_dtype = np.dtype(info.dtype)
-    src_nodata = info.nodata if info.mask_kind == "nodata" else None
-    if src_nodata is not None and not _fits(src_nodata, src_dtype):
-        src_nodata = None  # no pixel can hold it
-    src = np.empty((count + need_mask, window.height, window.width), dtype=src_dtype)
-    _read(ds, indexes, window, out=src[:count])
-    if need_mask:
-        marker = _marker(src_nodata, warp_fill)
-        band_valid = _band_validity(ds, info, src[:count], indexes, window)
-        off = 0 if src_nodata is None else src_nodata
-        src[count] = marker if band_valid is None else np.where(_any_band(band_valid), marker, off)
-    warped = np.empty((src.shape[0], *grid.shape), dtype=work)
-    reproject(
-        src,
-        warped,
-        src_transform=ds.window_transform(window),
-        src_crs=ds.crs,
-        src_nodata=src_nodata,
-        dst_transform=grid.transform,
-        dst_crs=rio_crs(grid.crs),
-        dst_nodata=warp_fill,
-        resampling=Resampling[method],
-        **kernel_scale,
-    )
-    values = warped[:count]
-    if need_mask:
-        valid = np.abs(warped[count] - marker) < 0.5
-        if info.mask_kind == "mask":
-            values[:, ~valid] = warp_fill
-    if scale:
-        _apply_scale(values, info, indexes)
-        if not math.isnan(fill):
-            values[np.isnan(values)] = fill
-    return values, valid
+def _read_valid(
+    ds: DatasetReader, info: RasterInfo, indexes: list[int], window: Window, out: Array
+) -> Array | None:
+    """Read a window into ``out``; return where any band is valid (``None``: everywhere)."""
+    _read(ds, indexes, window, out=out)
+    band_valid = _band_validity(ds, info, out, indexes, window)
+    return None if band_valid is None else _any_band(band_valid)
 
 
 def _deliver(
@@ -467,7 +371,7 @@ def read_window(
         dt = np.dtype(np.float32) if apply_scale_offset else np.dtype(info.dtype)
     fill = _fill_for(fill_value, dt, info, apply_scale_offset)
     method = resampling.name if isinstance(resampling, Resampling) else resampling
-    if method not in _KERNEL_RADIUS:
+    if method not in RESAMPLING_METHODS:
         raise InvalidGridError(
             f"resampling {resampling!r} is not known; use one of {', '.join(RESAMPLING_METHODS)}"
         )
@@ -486,10 +390,27 @@ def read_window(
                 ds, info, indexes, shape, origin, fill, dt, apply_scale_offset
             )
             array = _deliver(values, valid, region, shape, fill, dt, out, with_mask)
-    else:
-        values, valid = _read_warped(
-            ds, info, grid, indexes, fill, dt, apply_scale_offset, method, with_mask
+    else:  # resampled: the covering source window, warped (NaN where no pixel lands, if scaled)
+        nodata = info.nodata if info.mask_kind == "nodata" else None
+        if nodata is not None and not _fits(nodata, np.dtype(info.dtype)):
+            nodata = None  # no pixel can hold it
+        work = _float_dtype(dt) if apply_scale_offset else np.dtype("u1" if dt.kind == "b" else dt)
+        values, valid = warp_window(
+            partial(_read_valid, ds, info, indexes),
+            info.grid,
+            grid,
+            len(indexes),
+            src_dtype=np.dtype(info.dtype),
+            method=method,
+            src_nodata=nodata,
+            fill=math.nan if apply_scale_offset else fill,
+            work=work,
+            need_valid=with_mask,
         )
+        if apply_scale_offset:
+            _apply_scale(values, info, indexes)
+            if not math.isnan(fill):
+                values[np.isnan(values)] = fill
         full = (slice(None), slice(None))
         array = _deliver(values, valid, full, shape, fill, dt, out, with_mask)
     if with_mask:

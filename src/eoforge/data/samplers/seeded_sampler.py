@@ -5,8 +5,8 @@ Example:
     >>> from eoforge.geo import GridSpec
     >>> g = GridSpec.from_bounds((0, 0, 100, 100), 1, crs=3857)
     >>> ds = SimpleNamespace(grid=g, bounds=g.bounds, footprints=[g.bounds])
-    >>> s = SeededPatchSampler(ds, size=8, length=3, seed=1)
-    >>> len(s), bool(s.rng().integers(99) == SeededPatchSampler(ds, 8, 3, seed=1).rng().integers(99))
+    >>> a, b = SeededPatchSampler(ds, 8, length=3, seed=1), SeededPatchSampler(ds, 8, 3, seed=1)
+    >>> len(a), bool(a.rng().integers(99) == b.rng().integers(99))
     (3, True)
 """
 
