@@ -23,6 +23,7 @@ from eoforge.errors import (
     RasterReadError,
 )
 from eoforge.geo import BBox, GridSpec, TimeRange, rio_crs
+from gdal_reference import pixel_size_scale
 
 CRS = "EPSG:32633"
 WORLD = GridSpec.from_bounds(BBox(500000, 4999600, 500600, 5000000, CRS), 10)  # 40 x 60
@@ -57,8 +58,13 @@ def write(
 
 
 def reference_reproject(path: Path, band: int, grid: GridSpec, resampling: str) -> np.ndarray:
-    """rasterio.warp.reproject of a whole band onto ``grid`` (the independent reference)."""
+    """rasterio.warp.reproject of a whole band onto ``grid`` (the independent reference).
+
+    GDAL's kernel scale is set to the ratio of pixel sizes, as eoforge defines it (GDAL would
+    otherwise estimate it from the extent of the source window, which differs for a turned grid).
+    """
     with rasterio.open(path) as ds:
+        file_grid = GridSpec(ds.crs.to_string(), ds.transform, ds.width, ds.height)
         dst = np.zeros(grid.shape, dtype=ds.dtypes[band - 1])
         reproject(
             rasterio.band(ds, band),
@@ -66,6 +72,7 @@ def reference_reproject(path: Path, band: int, grid: GridSpec, resampling: str) 
             dst_transform=grid.transform,
             dst_crs=rio_crs(grid.crs),
             resampling=Resampling[resampling],
+            **pixel_size_scale(file_grid, grid),
         )
     return dst
 

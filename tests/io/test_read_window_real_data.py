@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
-import pyproj
 import pytest
 import rasterio
 from rasterio.warp import Resampling, reproject
@@ -14,22 +12,11 @@ from rasterio.windows import Window
 
 from eoforge.geo import GridSpec
 from eoforge.io import raster_info, read_window
+from gdal_reference import pixel_size_scale
 
 RGB = "rasterio_testdata/RGB.byte.tif"
 L7 = "debian_r_rasters/stars/L7_ETMs.tif"
 BEN = "bigearthnet_example/BigEarthNet-S2-Example/S2A_MSIL2A_20170613T101031_87_48"
-
-
-def _pixel_size_scale(file_grid: GridSpec, grid: GridSpec) -> dict[str, float]:
-    """GDAL's XSCALE/YSCALE as eoforge defines them: target pixels per file pixel at the centre."""
-    cols = grid.width / 2 + np.array([0.0, 1.0, 0.0])
-    rows = grid.height / 2 + np.array([0.0, 0.0, 1.0])
-    xs, ys = grid.transform @ (cols, rows)
-    to_file = pyproj.Transformer.from_crs(grid.crs, file_grid.crs, always_xy=True)
-    fc, fr = ~file_grid.transform @ to_file.transform(xs, ys)
-    step_x = math.hypot(fc[1] - fc[0], fr[1] - fr[0])  # file pixels per target pixel, along x
-    step_y = math.hypot(fc[2] - fc[0], fr[2] - fr[0])
-    return {"XSCALE": 1 / step_x, "YSCALE": 1 / step_y}
 
 
 def _reproject_whole(path: Path, grid: GridSpec, method: str) -> np.ndarray:
@@ -48,7 +35,7 @@ def _reproject_whole(path: Path, grid: GridSpec, method: str) -> np.ndarray:
             dst_crs=grid.crs,
             dst_nodata=fill,
             resampling=Resampling[method],
-            **_pixel_size_scale(raster_info(path).grid, grid),
+            **pixel_size_scale(raster_info(path).grid, grid),
         )
     return dst
 

@@ -12,8 +12,6 @@ re-opened while unchanged. Footprints are stored in the index CRS.
 Example:
     >>> import tempfile, pathlib, numpy as np, rasterio
     >>> from affine import Affine
-from rich.console import Console
-from rich.progress import Progress
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> profile = dict(driver="GTiff", width=4, height=4, count=1, dtype="uint8", crs="EPSG:32633")
     >>> with rasterio.open(folder / "a.tif", "w", transform=Affine(10, 0, 0, 0, -10, 40),
