@@ -335,6 +335,29 @@ def test_transforms_are_applied_to_the_sample(files: dict[str, Path]) -> None:
     assert torch.equal(ds[query]["image"], plain[query]["image"] * 2)
 
 
+def test_getitems_reads_a_batch_side_by_side_and_equals_single_reads(
+    files: dict[str, Path],
+) -> None:
+    calls: list[tuple[int, int]] = []
+
+    def record(sample: dict[str, Any]) -> dict[str, Any]:  # runs on the calling thread, in order
+        calls.append((sample["grid"].transform.c, sample["grid"].transform.f))
+        return {**sample, "image": sample["image"] + len(calls)}
+
+    stacked = [RasterSource(files["s2_10m"]), RasterSource(files["s2_20m"])]
+    plain = GeoDataset(stacked, mask=VectorSource(files["fields"], "cls"))
+    ds = GeoDataset(stacked, mask=VectorSource(files["fields"], "cls"), transforms=record)
+    queries = queries_of(ds)
+    batch = ds.__getitems__(queries)
+    assert calls == [(q.transform.c, q.transform.f) for q in queries]
+    for i, (query, sample) in enumerate(zip(queries, batch, strict=True)):
+        single = plain[query]
+        assert torch.equal(sample["image"], single["image"] + i + 1)
+        assert torch.equal(sample["mask"], single["mask"]) and sample["grid"] == query
+    with pytest.raises(QueryOutsideError):
+        plain.__getitems__([queries[0], plain.grid.subgrid(1000, 1000, 8, 8)])
+
+
 # ---------------------------------------------------------------------------- several CRSs
 def test_two_crs_mosaic_needs_a_target_crs(files: dict[str, Path]) -> None:
     paths = [files["s2_10m"], files["east_3857"]]

@@ -44,6 +44,8 @@ from eoforge.errors import BandNotFoundError, InvalidGridError, RasterReadError
 from eoforge.geo import GridSpec
 from eoforge.io.handles import RasterLike, as_dataset
 from eoforge.io.raster_info import RasterInfo, dataset_info
+from eoforge.io.tiff_blocks import read_tiff_window
+from eoforge.io.tiff_layout import dataset_layout
 from eoforge.io.warp_window import RESAMPLING_METHODS, warp_window
 
 __all__ = ["RESAMPLING_METHODS", "read_window"]
@@ -129,7 +131,11 @@ def _float_dtype(dt: np.dtype[Any]) -> np.dtype[Any]:
 
 
 def _read(ds: DatasetReader, indexes: list[int], window: Window, out: Array | None = None) -> Array:
+    """``ds.read`` of a whole-pixel window inside the file (DEFLATE GeoTIFFs: own decoder)."""
+    layout = dataset_layout(ds)
     try:
+        if layout is not None and (out is None or out.dtype == layout.dtype.newbyteorder("=")):
+            return read_tiff_window(ds, layout, indexes, window, out)
         return ds.read(indexes, window=window, out=out)  # type: ignore[no-any-return]
     except RasterioError as err:
         raise RasterReadError(

@@ -1,0 +1,98 @@
+"""The per-process thread pool that reads run on: blocks of one read, or several reads at once.
+
+Inflating DEFLATE, resampling in numpy and GDAL's own reads all run without the GIL, so threads
+use every core. One pool serves two levels:
+
+- the blocks of one windowed read are decoded in parallel (:mod:`eoforge.io.tiff_blocks`);
+- whole reads run in parallel (``GeoDataset.__getitems__``: the patches of a batch); inside
+  them, each read decodes its blocks on its own thread, so no pool thread waits for another.
+
+The pool has as many threads as ``GDAL_NUM_THREADS`` allows (see
+:func:`eoforge.io.gdal_env.gdal_threads`: all cores in a main process, one in a forked DataLoader
+worker, where workers already run in parallel); with one thread, work runs on the calling thread.
+A forked child makes its own pool.
+
+Example:
+    >>> parallel_map(lambda x: x * x, [1, 2, 3])
+    [1, 4, 9]
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+from eoforge.io.gdal_env import gdal_threads
+
+__all__ = ["parallel_map", "pool_threads"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_pool: ThreadPoolExecutor | None = None
+_pool_pid = -1
+_pool_lock = threading.Lock()
+_local = threading.local()
+
+
+def pool_threads() -> int:
+    """Threads reads may use in this process (``GDAL_NUM_THREADS``; ``ALL_CPUS``: every core).
+
+    Example:
+        >>> pool_threads() >= 1
+        True
+    """
+    value = gdal_threads().strip().upper()
+    if value == "ALL_CPUS":
+        return os.cpu_count() or 1
+    try:
+        return max(int(value), 1)
+    except ValueError:
+        return 1
+
+
+def _mark_pool_thread() -> None:
+    _local.in_pool = True
+
+
+def _executor() -> ThreadPoolExecutor | None:
+    """The pool, or ``None`` when work should run on the calling thread."""
+    global _pool, _pool_pid
+    if getattr(_local, "in_pool", False):
+        return None  # already on a pool thread: never wait for a sibling
+    threads = pool_threads()
+    if threads < 2:
+        return None
+    pid = os.getpid()
+    if _pool is None or _pool_pid != pid:
+        with _pool_lock:
+            if _pool is None or _pool_pid != pid:  # a forked child makes its own
+                _pool = ThreadPoolExecutor(
+                    threads, thread_name_prefix="eoforge-read", initializer=_mark_pool_thread
+                )
+                _pool_pid = pid
+    return _pool
+
+
+def parallel_map(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    """``[fn(item) for item in items]``, on the pool when there is more than one item.
+
+    Results come in the order of ``items``; the first error is raised. Called from a pool
+    thread, it runs on that thread (nested reads never wait for a sibling thread).
+
+    Example:
+        >>> parallel_map(len, ["ab", "c"])
+        [2, 1]
+    """
+    pool = _executor() if len(items) > 1 else None
+    if pool is None:
+        return [fn(item) for item in items]
+    futures = [pool.submit(fn, item) for item in items]
+    try:
+        return [future.result() for future in futures]
+    finally:
+        for future in futures:
+            future.cancel()  # after an error: drop what has not started
