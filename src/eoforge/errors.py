@@ -17,14 +17,18 @@ from __future__ import annotations
 __all__ = [
     "BandNotFoundError",
     "CRSMismatchError",
+    "CheckpointError",
+    "ConfigError",
     "EoforgeError",
     "InvalidGridError",
     "MissingCRSError",
+    "ModelConfigError",
     "NoFilesError",
     "NoOverlapError",
     "OutputExistsError",
     "QueryOutsideError",
     "RasterReadError",
+    "UnknownNameError",
 ]
 
 
@@ -69,3 +73,19 @@ class InvalidGridError(EoforgeError, ValueError):
 
 class OutputExistsError(EoforgeError, FileExistsError):
     """An output exists and overwriting was not asked for."""
+
+
+class UnknownNameError(EoforgeError, ValueError):
+    """A name (model, backbone, task, option) is not one eoforge knows; the message lists them."""
+
+
+class ModelConfigError(EoforgeError, ValueError):
+    """A model cannot be built or run as configured (channel or class count, option, input)."""
+
+
+class CheckpointError(EoforgeError, ValueError):
+    """A weights file cannot be read as weights, or its tensors do not fit the model."""
+
+
+class ConfigError(EoforgeError, ValueError):
+    """A configuration file or command line is not valid (unknown key, wrong type, bad value)."""
