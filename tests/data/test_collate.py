@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from eoforge.data.collate import collate
+from eoforge.data.batch_collate import collate
 from eoforge.errors import EoforgeError
 from eoforge.geo import GridSpec
 

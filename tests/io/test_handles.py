@@ -79,9 +79,11 @@ def test_truncated_tif_is_a_read_error(cog6: Path, tmp_path: Path) -> None:
 
 def test_each_thread_gets_its_own_handle(cog6: Path) -> None:
     seen: dict[int, object] = {}
+    together = threading.Barrier(3, timeout=30)  # alive at once: thread ids are not reused
 
     def grab(i: int) -> None:
         seen[i] = open_raster(cog6)
+        together.wait()
 
     threads = [threading.Thread(target=grab, args=(i,)) for i in range(3)]
     for t in threads:

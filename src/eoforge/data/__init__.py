@@ -22,22 +22,40 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from eoforge.data.collate import collate as collate
+    from eoforge.data.band_stats import BandStats as BandStats
+    from eoforge.data.batch_collate import collate as collate
+    from eoforge.data.dataset_stats import compute_band_stats as compute_band_stats
     from eoforge.data.geo_dataset import GeoDataset as GeoDataset
     from eoforge.data.raster_source import RasterSource as RasterSource
     from eoforge.data.samplers import GridPatchSampler as GridPatchSampler
     from eoforge.data.samplers import RandomBatchPatchSampler as RandomBatchPatchSampler
     from eoforge.data.samplers import RandomPatchSampler as RandomPatchSampler
+    from eoforge.data.splits import RegionGridPatchSampler as RegionGridPatchSampler
+    from eoforge.data.splits import SpatialSplit as SpatialSplit
+    from eoforge.data.splits import SplitView as SplitView
+    from eoforge.data.splits import block_split as block_split
+    from eoforge.data.splits import ring_split as ring_split
+    from eoforge.data.streaming_band_stats import StreamingBandStats as StreamingBandStats
+    from eoforge.data.value_histogram import ValueHistogram as ValueHistogram
     from eoforge.data.vector_source import VectorSource as VectorSource
 
 _WHERE = {
+    "BandStats": "eoforge.data.band_stats",
     "GeoDataset": "eoforge.data.geo_dataset",
     "GridPatchSampler": "eoforge.data.samplers",
     "RandomBatchPatchSampler": "eoforge.data.samplers",
     "RandomPatchSampler": "eoforge.data.samplers",
     "RasterSource": "eoforge.data.raster_source",
+    "RegionGridPatchSampler": "eoforge.data.splits",
+    "SpatialSplit": "eoforge.data.splits",
+    "SplitView": "eoforge.data.splits",
+    "StreamingBandStats": "eoforge.data.streaming_band_stats",
+    "ValueHistogram": "eoforge.data.value_histogram",
     "VectorSource": "eoforge.data.vector_source",
-    "collate": "eoforge.data.collate",
+    "block_split": "eoforge.data.splits",
+    "collate": "eoforge.data.batch_collate",
+    "ring_split": "eoforge.data.splits",
+    "compute_band_stats": "eoforge.data.dataset_stats",
 }
 
 __all__ = sorted(_WHERE)
