@@ -16,7 +16,8 @@ import sys
 from collections.abc import Callable, Sequence
 
 import eoforge
-from eoforge.cli import demo
+from eoforge.cli import data, demo
+from eoforge.cli.train import TRAIN_COMMANDS, run_lightning_cli
 from eoforge.errors import EoforgeError
 
 __all__ = ["build_parser", "main"]
@@ -32,12 +33,41 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for command in TRAIN_COMMANDS:  # listed here; parsed by Lightning's CLI (see cli.train)
+        sub.add_parser(command, add_help=False, help=f"{command} a model: --config FILE.yaml")
     demo.register(sub)
+    data.register(sub)
     return parser
+
+
+def _train_command(argv: Sequence[str]) -> tuple[int, bool] | None:
+    """``(index, debug)`` when ``argv`` runs fit/validate/test, else ``None``."""
+    for i, arg in enumerate(argv):
+        if not arg.startswith("-"):
+            return (i, "--debug" in argv[:i]) if arg in TRAIN_COMMANDS else None
+    return None
+
+
+def _report(err: BaseException, debug: bool) -> int:
+    if debug:
+        raise err
+    print(f"error: {' '.join(str(err).split())}", file=sys.stderr)
+    return 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    train = _train_command(argv)
+    if train is not None:
+        index, debug = train
+        try:
+            return run_lightning_cli(argv[index:])
+        except EoforgeError as err:
+            return _report(err, debug)
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return 130
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.version:
@@ -50,10 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except EoforgeError as err:
-        if args.debug:
-            raise
-        print(f"error: {' '.join(str(err).split())}", file=sys.stderr)
-        return 1
+        return _report(err, args.debug)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
