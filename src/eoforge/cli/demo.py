@@ -1,9 +1,18 @@
-"""``eoforge demo``: the data engine end to end on built-in synthetic scenes.
+"""``eoforge demo``: the whole path on built-in data: scenes → split → U-Net → test → report.
 
-Generates four Sentinel-2-like tiles spread over two UTM zones, indexes them, stacks image and
-labels on one 10 m grid, draws random and gridded training patches through a ``DataLoader`` with
-two workers, checks that the label polygons rasterize to the label raster, and writes a summary
-(``summary.json``) and a picture of the patches (``patches.png``) to the output folder.
+1. Generates four Sentinel-2-like 10 m tiles over two UTM zones (synthetic land cover: water,
+   trees, grassland, fields, settlements, bare ground).
+2. Holds the last tile out as the **test scene** (never sampled in training), and splits the
+   other three into train/val blocks (:func:`~eoforge.data.splits.block_split`).
+3. Computes the per-band statistics of the training pixels and trains a small U-Net
+   (``unet_tiny`` on ResNet-18) for land-cover segmentation on random 128² patches,
+   all on the EPSG:32633 grid (the tiles in EPSG:32634 are reprojected on read).
+4. Tests on the held-out scene, every pixel once, and writes to the output folder:
+   ``model.ckpt`` (everything needed to predict later), ``metrics.json``, ``report.md`` with
+   figures (test patches: RGB | truth | prediction, the confusion matrix, training curves) and
+   the generated ``scenes/``.
+
+On two CPU cores it takes about five minutes and reaches a test mIoU above 0.8.
 
 Example:
     $ eoforge demo --out demo-output
@@ -13,24 +22,46 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
+import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from rich.console import Console
 from rich.table import Table
 
 from eoforge.errors import OutputExistsError
 
-__all__ = ["register", "run_demo"]
+__all__ = ["DEMO_SETTINGS", "register", "run_demo"]
+
+DEMO_SETTINGS: dict[str, Any] = {
+    "tiles": 4,
+    "tile_size": 1024,
+    "patch_size": 128,
+    "batch_size": 16,
+    "epochs": 10,
+    "patches_per_epoch": 512,
+    "block_pixels": 256,
+    "model": "unet_tiny",
+    "backbone": "resnet18",
+    "loss": "ce+dice",
+    "lr": 3e-3,
+}
+"""The demo's defaults (``eoforge demo`` options override some of them)."""
 
 
 def register(sub: Any) -> None:
     """Add the ``demo`` subcommand to the CLI's subparsers."""
-    p = sub.add_parser("demo", help="run the data engine on built-in synthetic scenes")
+    p = sub.add_parser("demo", help="train and test a land-cover U-Net on built-in scenes")
     p.add_argument("--out", type=Path, default=Path("demo-output"), help="output folder")
-    p.add_argument("--size", type=int, default=1024, help="tile size in pixels")
+    p.add_argument("--size", type=int, default=DEMO_SETTINGS["tile_size"], help="tile size (px)")
+    p.add_argument("--epochs", type=int, default=DEMO_SETTINGS["epochs"])
+    p.add_argument(
+        "--patches", type=int, default=DEMO_SETTINGS["patches_per_epoch"], help="per epoch"
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--workers", type=int, default=2, help="DataLoader workers")
     p.add_argument("--overwrite", action="store_true", help="replace an earlier demo's outputs")
@@ -39,146 +70,156 @@ def register(sub: Any) -> None:
 
 def _handle(args: argparse.Namespace) -> int:
     run_demo(
-        args.out, size=args.size, seed=args.seed, workers=args.workers, overwrite=args.overwrite
+        args.out,
+        size=args.size,
+        epochs=args.epochs,
+        patches=args.patches,
+        seed=args.seed,
+        workers=args.workers,
+        overwrite=args.overwrite,
     )
     return 0
+
+
+def _write_json(path: Path, value: Any) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(value, indent=2))
+    os.replace(tmp, path)
 
 
 def run_demo(
     out: Path,
     *,
-    size: int = 1024,
+    size: int = DEMO_SETTINGS["tile_size"],
+    epochs: int = DEMO_SETTINGS["epochs"],
+    patches: int = DEMO_SETTINGS["patches_per_epoch"],
     seed: int = 0,
     workers: int = 2,
     overwrite: bool = False,
     console: Console | None = None,
 ) -> dict[str, Any]:
-    """Run the data-engine demo and return its summary (also written to ``out/summary.json``).
+    """Run the demo and return its metrics (also written to ``out/metrics.json``).
 
     Args:
         out: output folder (created).
-        size: tile size in pixels (four tiles are written).
-        seed: seed of the scenes and samplers.
-        workers: number of DataLoader worker processes.
+        size: tile side in pixels (four tiles).
+        epochs: training epochs.
+        patches: random training patches per epoch.
+        seed: seed of the scenes, the split, the patches and the model.
+        workers: DataLoader worker processes.
         overwrite: replace the outputs of an earlier run.
         console: where to print (a new rich console by default).
-    """
-    from torch.utils.data import DataLoader
 
-    from eoforge.data import (
-        GeoDataset,
-        GridPatchSampler,
-        RandomPatchSampler,
-        RasterSource,
-        VectorSource,
-        collate,
-    )
+    Raises:
+        OutputExistsError: ``out`` holds an earlier demo and ``overwrite`` is False.
+    """
+    from lightning.pytorch import Trainer, seed_everything
+    from lightning.pytorch.callbacks import RichProgressBar
+    from lightning.pytorch.loggers import CSVLogger
+
+    from eoforge.cli.demo_report import evaluate_scene, write_report
+    from eoforge.data.datamodules import GeoDataModule
     from eoforge.datasets.synthetic import write_synthetic_scenes
+    from eoforge.tasks import SegmentationTask
 
     console = console or Console()
-    summary_path = out / "summary.json"
-    if summary_path.exists() and not overwrite:
+    metrics_path = out / "metrics.json"
+    if metrics_path.exists() and not overwrite:
         raise OutputExistsError(f"{out} holds an earlier demo; pass --overwrite or another --out")
     out.mkdir(parents=True, exist_ok=True)
+    logging.getLogger("lightning.pytorch").setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore", message=".*(LeafSpec|transfer_batch_to_device).*")
+    settings = {**DEMO_SETTINGS, "tile_size": size, "epochs": epochs}
+    settings |= {"patches_per_epoch": patches, "seed": seed, "workers": workers}
+    seconds: dict[str, float] = {}
+    t_start = t0 = time.perf_counter()
 
-    t0 = time.perf_counter()
+    console.print(f"[bold]1/4[/] generating {DEMO_SETTINGS['tiles']} synthetic tiles of {size}²")
     scenes = write_synthetic_scenes(
-        out / "scenes", n_tiles=4, size=size, seed=seed, two_zones=True, overwrite=True
+        out / "scenes", n_tiles=DEMO_SETTINGS["tiles"], size=size, seed=seed, two_zones=True,
+        polygons=False, overwrite=True, progress=console.is_terminal,
+    )  # fmt: skip
+    seconds["generate"] = time.perf_counter() - t0
+    images = [str(t.image) for t in scenes.tiles]
+    labels = [str(t.labels) for t in scenes.tiles]
+
+    t0 = time.perf_counter()
+    console.print("[bold]2/4[/] indexing, splitting (held-out test scene: the last tile), stats")
+    dm = GeoDataModule(
+        images=images[:-1], mask=labels[:-1], test_images=images[-1:], test_mask=labels[-1:],
+        crs="EPSG:32633", patch_size=DEMO_SETTINGS["patch_size"],
+        batch_size=DEMO_SETTINGS["batch_size"], train_patches=patches,
+        block_pixels=DEMO_SETTINGS["block_pixels"], num_workers=workers, stats_patches=128,
+        seed=seed,
+    )  # fmt: skip
+    dm.setup("fit")
+    seconds["index_split_stats"] = time.perf_counter() - t0
+
+    console.print(f"[bold]3/4[/] training a U-Net for {epochs} epochs of {patches} patches")
+    seed_everything(seed, verbose=False)
+    task = SegmentationTask(
+        model=DEMO_SETTINGS["model"], backbone=DEMO_SETTINGS["backbone"],
+        loss=DEMO_SETTINGS["loss"], lr=DEMO_SETTINGS["lr"],
+    )  # fmt: skip
+    trainer = Trainer(
+        max_epochs=epochs,
+        accelerator="auto",
+        devices=1,
+        deterministic=True,
+        logger=CSVLogger(out, name="logs", version=""),
+        callbacks=[RichProgressBar()] if console.is_terminal and sys.stderr.isatty() else [],
+        enable_progress_bar=console.is_terminal and sys.stderr.isatty(),
+        enable_checkpointing=False,
+        enable_model_summary=False,
+        log_every_n_steps=8,
+        default_root_dir=out,
     )
-    t_generate = time.perf_counter() - t0
-
     t0 = time.perf_counter()
-    image = RasterSource(out / "scenes" / "images" / "*.tif")
-    labels = RasterSource(out / "scenes" / "labels" / "*.tif", kind="mask")
-    ds = GeoDataset(image, mask=labels, crs="EPSG:32633")
-    t_index = time.perf_counter() - t0
-    console.print(ds)
+    trainer.fit(task, dm)
+    seconds["train"] = time.perf_counter() - t0
+    checkpoint = out / "model.ckpt"
+    tmp = out / ".model.ckpt.tmp"
+    trainer.save_checkpoint(tmp)
+    os.replace(tmp, checkpoint)
 
-    patch = 128
-    sampler = RandomPatchSampler(ds, patch, length=64, seed=seed, min_valid=0.9)
-    loader = DataLoader(ds, sampler=sampler, batch_size=16, num_workers=workers, collate_fn=collate)
+    console.print("[bold]4/4[/] testing on the held-out scene, writing the report")
     t0 = time.perf_counter()
-    class_counts = np.zeros(256, dtype=np.int64)
-    first_batch: dict[str, Any] | None = None
-    n_random = 0
-    for batch in loader:
-        first_batch = first_batch or batch
-        n_random += batch["image"].shape[0]
-        class_counts += np.bincount(batch["mask"].flatten().numpy(), minlength=256)[:256]
-    t_random = time.perf_counter() - t0
-
-    grid_sampler = GridPatchSampler(ds, 256)
-    n_grid = len(grid_sampler)
-
-    assert scenes.polygons is not None  # written with polygons=True (the default)
-    polygons = VectorSource(scenes.polygons, attribute="class_id")
-    query = next(iter(RandomPatchSampler(ds, 64, length=1, seed=seed + 1, min_valid=1.0)))
-    raster_mask = ds[query]["mask"].numpy()
-    vector_mask, _ = polygons.read(query)
-    agreement = float((vector_mask[0] == raster_mask).mean())
-
-    names = scenes.class_names
-    summary: dict[str, Any] = {
-        "tiles": [str(p) for p in scenes.images],
-        "crs_of_tiles": sorted(image.crss),
-        "dataset_crs": ds.crs,
-        "bands": ds.bands,
-        "random_patches": n_random,
-        "random_patches_per_s": n_random / t_random,
-        "grid_patches_256": n_grid,
-        "class_pixels": {
-            name: int(class_counts[i]) for i, name in names.items() if class_counts[i]
-        },
-        "polygon_vs_raster_label_agreement": agreement,
-        "seconds": {"generate": t_generate, "index": t_index, "random_sampling": t_random},
+    test = {
+        k.removeprefix("test/"): float(v)
+        for k, v in trainer.test(task, dm, verbose=False)[0].items()
     }
-    assert first_batch is not None
-    _plot_patches(first_batch, scenes, out / "patches.png")
-    tmp = summary_path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(summary, indent=2))
-    tmp.replace(summary_path)
+    evaluation = evaluate_scene(task, dm)
+    seconds["test"] = time.perf_counter() - t0
+    val = {
+        k.removeprefix("val/"): float(v)
+        for k, v in trainer.callback_metrics.items()
+        if k.startswith("val/")
+    }
+    seconds["total"] = time.perf_counter() - t_start
+    info = dm.data_info()
+    assert dm.spatial_split is not None and dm.test_dataset is not None
+    metrics = {
+        "test": test,
+        "val_last_epoch": val,
+        "held_out_scene": images[-1],
+        "classes": info["classes"],
+        "bands": info["bands"],
+        "split": dm.spatial_split.report(dm.dataset),
+        "test_pixels": int(evaluation.confusion.sum()),
+        "seconds": {k: round(v, 1) for k, v in seconds.items()},
+        "settings": settings,
+        "checkpoint": str(checkpoint),
+    }
+    write_report(out, metrics, evaluation, out / "logs" / "metrics.csv")
+    _write_json(metrics_path, metrics)
 
-    table = Table(title="eoforge data-engine demo")
-    table.add_column("what")
+    table = Table(title="eoforge demo: land cover on a held-out scene")
+    table.add_column("metric")
     table.add_column("value", justify="right")
-    table.add_row("tiles (CRSs)", f"{len(scenes.images)} ({', '.join(sorted(image.crss))})")
-    table.add_row("dataset grid", f"{ds.crs}, {ds.res[0]:g} m, {len(ds.bands)} bands")
-    table.add_row("random 128² patches / s", f"{summary['random_patches_per_s']:.0f}")
-    table.add_row("grid 256² patches", str(n_grid))
-    table.add_row("polygon ↔ raster labels agree", f"{agreement:.1%}")
+    for name in ("mIoU", "OA", "AA", "F1"):
+        table.add_row(f"test {name}", f"{test[name]:.3f}")
+    table.add_row("test pixels", f"{metrics['test_pixels']:,}")
+    table.add_row("time (s)", f"{seconds['total']:.0f}")
     console.print(table)
-    console.print(f"wrote {summary_path} and {out / 'patches.png'}")
-    return summary
-
-
-def _plot_patches(batch: dict[str, Any], scenes: Any, path: Path, n: int = 6) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.colors import ListedColormap
-
-    bands = batch["bands"][0]
-    rgb_idx = [bands.index(b) for b in ("B04", "B03", "B02")]
-    colors = [np.array(c.color) / 255 for c in scenes.classes]
-    cmap = ListedColormap(colors)
-    n = min(n, batch["image"].shape[0])
-    fig, axes = plt.subplots(2, n, figsize=(2.2 * n, 4.6))
-    for i in range(n):
-        rgb = batch["image"][i, rgb_idx].numpy().transpose(1, 2, 0)
-        rgb = np.clip(rgb / 2000.0, 0, 1)
-        axes[0, i].imshow(rgb)
-        mask = batch["mask"][i].numpy()
-        axes[1, i].imshow(
-            np.ma.masked_greater(mask, len(colors) - 1),
-            cmap=cmap,
-            vmin=0,
-            vmax=len(colors) - 1,
-            interpolation="nearest",
-        )
-        for ax in axes[:, i]:
-            ax.set_axis_off()
-    fig.suptitle("random patches: Sentinel-2 RGB (top) and labels (bottom)")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
+    console.print(f"wrote {metrics_path}, {out / 'report.md'} and {checkpoint}")
+    return metrics

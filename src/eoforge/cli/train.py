@@ -43,19 +43,10 @@ def _cli_class() -> Any:
         """Lightning's CLI with eoforge's tasks, data modules and defaults."""
 
         def __init__(self, args: Sequence[str]) -> None:
-            trainer_defaults: dict[str, Any] = {
-                "deterministic": True,
-                "callbacks": [
-                    {
-                        "class_path": ModelCheckpoint.__module__ + ".ModelCheckpoint",
-                        "init_args": {"monitor": "val/loss", "save_last": True},
-                    }
-                ],
-            }
+            callbacks: list[Any] = [ModelCheckpoint(monitor="val/loss", save_last=True)]
             if sys.stderr.isatty():
-                trainer_defaults["callbacks"].append(
-                    {"class_path": RichProgressBar.__module__ + ".RichProgressBar"}
-                )
+                callbacks.append(RichProgressBar())
+            trainer_defaults: dict[str, Any] = {"deterministic": True, "callbacks": callbacks}
             super().__init__(
                 model_class=EOTask,
                 datamodule_class=LightningDataModule,

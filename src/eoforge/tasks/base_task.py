@@ -275,6 +275,20 @@ class EOTask(LightningModule):
             "data_info": self.data_info.to_dict(),
         }
 
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """Refuse a checkpoint whose model was trained on other bands than this task's data."""
+        facts = checkpoint.get("eoforge")
+        current = self._info_from_hparams()
+        if facts is None or current is None:
+            return
+        saved = DataInfo.from_dict(facts["data_info"])
+        if saved.bands != current.bands:
+            raise EoforgeError(
+                f"the checkpoint was trained on bands {list(saved.bands)} but the data gives "
+                f"{list(current.bands)}; select the checkpoint's bands in the data module "
+                "(data.init_args.bands), in the same order"
+            )
+
     def configure_optimizers(self) -> Any:
         """AdamW over the trainable parameters, with cosine decay when asked."""
         params = [p for p in self.parameters() if p.requires_grad]

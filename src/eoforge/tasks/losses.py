@@ -28,7 +28,7 @@ import segmentation_models_pytorch as smp
 import torch
 from torch import Tensor, nn
 
-from eoforge.errors import EoforgeError
+from eoforge.errors import ConfigError
 
 __all__ = [
     "CLASSIFICATION_LOSSES",
@@ -46,15 +46,15 @@ REGRESSION_LOSSES = ("mse", "huber", "l1")
 Loss = Callable[[Tensor, Tensor], Tensor]
 
 
-def _unknown(kind: str, name: str, known: Sequence[str]) -> EoforgeError:
-    return EoforgeError(f"loss={name!r} is not a {kind} loss; use one of {', '.join(known)}")
+def _unknown(kind: str, name: str, known: Sequence[str]) -> ConfigError:
+    return ConfigError(f"loss={name!r} is not a {kind} loss; use one of {', '.join(known)}")
 
 
 def _weights(class_weights: Sequence[float] | None, num_classes: int) -> Tensor | None:
     if class_weights is None:
         return None
     if len(class_weights) != num_classes or any(w < 0 for w in class_weights):
-        raise EoforgeError(
+        raise ConfigError(
             f"class_weights={list(class_weights)} must hold {num_classes} non-negative values, "
             "one per class"
         )

@@ -141,7 +141,7 @@ class GeoDataModule(LightningDataModule):
         if hp.labels is not None:
             return {"mask": VectorSource(hp.labels, attribute=hp.attribute)}
         if hp.target is not None:
-            return {"target": RasterSource(hp.target, kind="mask", resampling="bilinear")}
+            return {"target": RasterSource(hp.target, resampling="nearest")}  # labels: no blending
         return {}
 
     def _dataset(self, images: str | list[str], mask: str | list[str] | None) -> GeoDataset:
