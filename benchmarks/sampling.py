@@ -9,8 +9,9 @@ windows and the same patch count, each part in its own fresh process (warm-up fi
   GDAL's defaults and with ``GDAL_NUM_THREADS=ALL_CPUS``;
 - eoforge: ``GeoDataset(RasterSource(glob))`` + ``RandomPatchSampler`` → ``ds[q]``, one process;
 - eoforge through ``torch.utils.data.DataLoader`` with 0, 1 and 2 workers;
-- TorchGeo 0.10 ``RasterDataset`` + ``RandomGeoSampler`` in its own venv
-  (``bash benchmarks/setup_torchgeo.sh``; skipped with a note when absent).
+- TorchGeo 0.10 ``RasterDataset`` + ``RandomGeoSampler`` in its own venv, one query at a time and
+  through the same ``DataLoader`` settings (``bash benchmarks/setup_torchgeo.sh``; skipped with a
+  note when absent).
 
 Every part runs with the same ``GDAL_CACHEMAX`` (``--gdal-cachemax``, 64 MB by default) so that it
 measures decoding rather than hits in GDAL's block cache: the four tiles decode to 800 MB, which
@@ -49,9 +50,13 @@ TARGET_CRS = "EPSG:32633"
 # writes its GDAL settings into os.environ, and a child inheriting them would take them for the
 # user's own (and, e.g., keep GDAL_NUM_THREADS in the "GDAL defaults" raw part).
 CLEAN_ENV = dict(os.environ)
+TORCHGEO_TARGET = {"same_crs": 2.0, "two_crs": 3.0}
 TARGETS = {  # ratio name -> {scenario: minimum}
     "eoforge/raw": {"same_crs": 0.9},
-    "eoforge/torchgeo": {"same_crs": 2.0, "two_crs": 3.0},
+    "eoforge/torchgeo": TORCHGEO_TARGET,
+    "loader 0 workers: eoforge/torchgeo": TORCHGEO_TARGET,
+    "loader 1 workers: eoforge/torchgeo": TORCHGEO_TARGET,
+    "loader 2 workers: eoforge/torchgeo": TORCHGEO_TARGET,
     "loader 2 workers/1 worker": {"same_crs": 1.6, "two_crs": 1.6},
 }
 
@@ -224,6 +229,11 @@ def run_scenario(name: str, folder: Path, args: argparse.Namespace) -> dict[str,
         tg_cmd = [str(args.torchgeo_python), str(HERE / "sampling_torchgeo.py")]
         parts["torchgeo"] = run_part(tg_cmd, spec, spec_path, env, args.part_timeout)
         _progress(name, "torchgeo", parts["torchgeo"])
+        for k in (int(w) for w in args.workers.split(",") if w.strip()):
+            label = f"torchgeo loader {k} workers"
+            loader_spec = {**spec, "num_workers": k, "batch_size": args.batch_size}
+            parts[label] = run_part(tg_cmd, loader_spec, spec_path, env, args.part_timeout)
+            _progress(name, label, parts[label])
     else:
         notes.append(
             f"TorchGeo skipped: {args.torchgeo_python} absent (bash benchmarks/setup_torchgeo.sh)"
@@ -241,6 +251,13 @@ def ratios(scenario: str, parts: dict[str, Any]) -> dict[str, Any]:
     pairs = {
         "eoforge/raw": (_rate(parts, "eoforge"), max(raws) if raws else None),
         "eoforge/torchgeo": (_rate(parts, "eoforge"), _rate(parts, "torchgeo")),
+        **{
+            f"loader {k} workers: eoforge/torchgeo": (
+                _rate(parts, f"loader {k} workers"),
+                _rate(parts, f"torchgeo loader {k} workers"),
+            )
+            for k in (0, 1, 2)
+        },
         "loader 2 workers/1 worker": (
             _rate(parts, "loader 2 workers"),
             _rate(parts, "loader 1 workers"),

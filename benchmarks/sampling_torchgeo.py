@@ -4,8 +4,9 @@
 ``RESULT {json}``. It imports nothing of eoforge (that venv does not have it) and configures
 TorchGeo 0.10 as a user following its documentation would: a ``RasterDataset`` subclass with
 ``filename_glob``, ``res=10``, ``crs`` only when the tiles span two CRSs, the default file-handle
-cache, and ``RandomGeoSampler(size=256)`` in pixel units, indexed one query at a time in a
-single process, exactly like the eoforge part.
+cache, and ``RandomGeoSampler(size=256)`` in pixel units: indexed one query at a time in a
+single process, exactly like the eoforge part, or — when the spec has ``num_workers`` — through a
+``DataLoader`` with TorchGeo's ``stack_samples``, like eoforge's loader parts.
 
 Created by benchmarks/setup_torchgeo.sh (TorchGeo 0.10 needs Python >= 3.12).
 """
@@ -46,21 +47,48 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         gen = torch.Generator().manual_seed(seed)
         return RandomGeoSampler(ds, size=spec["size"], length=length, generator=gen)
 
-    for q in sampler(spec["warmup"], spec["seed"] + 1):
-        ds[q]
-    t0 = time.perf_counter()
-    count = 0
-    sample: dict[str, Any] = {}
-    for q in sampler(spec["patches"], spec["seed"]):
-        sample = ds[q]
-        count += 1
-    seconds = time.perf_counter() - t0
-    image = sample["image"]
+    workers = spec.get("num_workers")
+    first_batch = None
+    if not workers:  # warm-up here; with workers, reads before the fork break TorchGeo's
+        for q in sampler(spec["warmup"], spec["seed"] + 1):  # cached handles in the workers
+            ds[q]
+    if workers is None:  # one query at a time, like the eoforge part
+        queries = list(sampler(spec["patches"], spec["seed"]))
+        t0 = time.perf_counter()
+        sample: dict[str, Any] = {}
+        for q in queries:
+            sample = ds[q]
+        seconds = time.perf_counter() - t0
+        count = len(queries)
+        image = sample["image"]
+    else:  # through a DataLoader, as eoforge's loader parts: timed from the first batch on
+        from torch.utils.data import DataLoader
+        from torchgeo.datasets import stack_samples
+
+        loader = DataLoader(
+            ds,
+            sampler=sampler(spec["patches"], spec["seed"]),
+            batch_size=spec["batch_size"],
+            num_workers=workers,
+            collate_fn=stack_samples,
+        )
+        t_start = time.perf_counter()
+        batches = iter(loader)
+        next(batches)
+        t0 = time.perf_counter()
+        first_batch = round(t0 - t_start, 3)
+        count = 0
+        batch: dict[str, Any] = {}
+        for batch in batches:
+            count += len(batch["image"])
+        seconds = time.perf_counter() - t0
+        image = batch["image"][0]
     names = ("GDAL_NUM_THREADS", "GDAL_CACHEMAX", "GDAL_DISABLE_READDIR_ON_OPEN")
     return {
         "patches": count,
         "seconds": seconds,
         "setup_s": round(setup, 3),
+        **({} if workers is None else {"num_workers": workers, "first_batch_s": first_batch}),
         "sample": f"{tuple(image.shape)} {image.dtype}",
         "gdal": {n: get_gdal_config(n) for n in names},
         "versions": {
@@ -87,6 +115,8 @@ def main(argv: list[str]) -> int:
         return 2
     result = run(json.loads(Path(argv[0]).read_text()))
     result["peak_rss_mb"] = round(_peak_rss_mb(), 1)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    result["children_peak_rss_mb"] = round(children, 1)
     result["patches_per_s"] = result["patches"] / result["seconds"] if result["seconds"] else 0.0
     print("RESULT " + json.dumps(result), flush=True)
     return 0
