@@ -31,3 +31,5 @@ def test_readme_tour_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
         str(batch["image"].dtype) == "torch.float32" and str(batch["mask"].dtype) == "torch.int64"
     )
     assert namespace["covered"] >= 4 * 1024 * 1024 * 0.9  # four 1024² tiles, touching, owned once
+    assert (tmp_path / "landcover.ckpt").is_file()
+    assert namespace["model"].data_info.classes[:2] == ("water", "tree cover")

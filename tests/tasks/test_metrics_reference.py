@@ -52,6 +52,10 @@ def test_per_class_iou_by_name_equals_sklearn() -> None:
     expected = sk.jaccard_score(target, pred, average=None)
     for i, name in enumerate(["water", "trees", "fields"]):
         assert float(got[f"IoU_{name}"]) == pytest.approx(expected[i])
+    absent = class_metrics(3, class_names=["a", "b", "c"])
+    absent.update(torch.tensor([0, 1]), torch.tensor([0, 1]))  # class c nowhere
+    values = absent.compute()
+    assert torch.isnan(values["IoU_c"]) and float(values["mIoU"]) == 1.0
 
 
 def test_multilabel_metrics_equal_sklearn() -> None:
@@ -167,8 +171,8 @@ def test_segmentation_ignores_invalid_pixels() -> None:
     valid = torch.zeros(1, 4, 4, dtype=torch.bool)
     valid[0, 0, 0] = True
     task.step({"image": image, "mask": mask, "valid": valid}, "val")
-    seen = task.split_metrics("val")["OA"]
-    assert int(seen.tp.sum() + seen.fn.sum()) == 1  # one pixel counted
+    seen = task.split_metrics("val")["confusion"]
+    assert int(seen.confusion.sum()) == 1  # one pixel counted
 
 
 def test_classification_label_shapes_are_checked() -> None:

@@ -155,3 +155,25 @@ def test_bad_labels_and_bad_arguments_are_explained() -> None:
         SegmentationTask(backbone="pixel_mlp", loss="hinge", data_info=SEG_INFO)
     with pytest.raises(EoforgeError, match="in_channels=4"):
         SegmentationTask(backbone="pixel_mlp", in_channels=4, data_info=SEG_INFO)
+
+
+def test_weights_from_a_checkpoint_on_other_bands_are_adapted_by_name(
+    tmp_path: Path, trainer_factory: Callable[..., Trainer]
+) -> None:
+    from eoforge.models import adapt_first_layer, first_layer
+
+    dm = TinyDataModule(segmentation_samples, SEG_INFO)
+    source = SegmentationTask(backbone="pixel_mlp")
+    trainer = trainer_factory(max_epochs=1)
+    trainer.fit(source, dm)
+    path = tmp_path / "source.ckpt"
+    trainer.save_checkpoint(path)
+    bands = ["B04", "B03", "B08"]  # B02 dropped, B08 new, order changed
+    target = SegmentationTask(
+        backbone="pixel_mlp", weights=str(path), data_info={**SEG_INFO, "bands": bands}
+    )
+    assert source.model is not None and target.model is not None
+    expected = adapt_first_layer(
+        first_layer(source.model).weight.detach(), 3, old_bands=SEG_INFO["bands"], new_bands=bands
+    )
+    torch.testing.assert_close(first_layer(target.model).weight.detach(), expected)

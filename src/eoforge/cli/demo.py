@@ -42,7 +42,7 @@ DEMO_SETTINGS: dict[str, Any] = {
     "tile_size": 1024,
     "patch_size": 128,
     "batch_size": 16,
-    "epochs": 10,
+    "epochs": 12,
     "patches_per_epoch": 512,
     "block_pixels": 256,
     "model": "unet_tiny",

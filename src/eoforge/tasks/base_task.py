@@ -32,7 +32,7 @@ from torch import Tensor, nn
 from torchmetrics import MetricCollection
 
 from eoforge.errors import EoforgeError
-from eoforge.models import build_model
+from eoforge.models import build_model, load_weights
 from eoforge.tasks.data_info import DataInfo
 from eoforge.transforms.flips import RandomFlipRotate
 from eoforge.transforms.normalize import Normalize
@@ -51,7 +51,10 @@ class EOTask(LightningModule):
             ``"unet_tiny"``, ``"timm_head"``; see :func:`eoforge.models.list_models`), or
             ``None`` for the task's default.
         backbone: a timm backbone (``"resnet18"``, …) or a standalone model (``"pixel_mlp"``).
-        weights: a local weights file for the model (``.safetensors``, ``.pt``, ``.ckpt``).
+        weights: a local weights file for the model (``.safetensors``, ``.pt``, ``.ckpt``),
+            loaded strictly; when it is an eoforge checkpoint trained on other bands, the first
+            layer is adapted band by band (:func:`eoforge.models.adapt_first_layer`), else by
+            band count.
         in_channels: input bands; by default the data module's.
         num_classes: classes (or regressed variables); by default the data module's.
         lr: AdamW learning rate.
@@ -155,14 +158,28 @@ class EOTask(LightningModule):
             decoder=self.hp.model,
             in_channels=in_channels,
             num_classes=num_classes,
-            weights=self.hp.weights,
             **(self.hp.model_options or {}),
         )
+        if self.hp.weights is not None:
+            self._load_weights(self.model, self.hp.weights, info)
         if self.hp.freeze_backbone:
             self._freeze_backbone(self.model)
         self.loss_fn = self.build_loss(info)
         self.metrics = nn.ModuleDict(
             {f"{split}_metrics": self.build_metrics(info) for split in SPLITS}
+        )
+
+    @staticmethod
+    def _load_weights(model: nn.Module, path: str, info: DataInfo) -> None:
+        """Load ``weights``; an eoforge checkpoint's first layer is adapted by band name."""
+        from eoforge.tasks.checkpoint import saved_bands
+
+        trained_on = saved_bands(path)
+        load_weights(
+            model,
+            path,
+            in_band_names=list(info.bands) if trained_on else None,
+            checkpoint_band_names=trained_on,
         )
 
     @staticmethod

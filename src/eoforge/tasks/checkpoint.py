@@ -25,7 +25,7 @@ from eoforge.errors import EoforgeError, NoFilesError
 from eoforge.tasks.base_task import EOTask
 from eoforge.tasks.data_info import DataInfo
 
-__all__ = ["CHECKPOINT_KEY", "load_task", "read_data_info"]
+__all__ = ["CHECKPOINT_KEY", "load_task", "read_data_info", "saved_bands"]
 
 CHECKPOINT_KEY = "eoforge"
 """The checkpoint entry holding eoforge's facts about the task."""
@@ -48,6 +48,16 @@ def _read(path: str | os.PathLike[str]) -> dict[str, Any]:
             ".ckpt written by eoforge fit, or load plain weights with eoforge.models.load_weights"
         )
     return checkpoint
+
+
+def saved_bands(path: str | os.PathLike[str]) -> list[str] | None:
+    """The band names an eoforge checkpoint was trained on; ``None`` for other weight files."""
+    if Path(path).suffix != ".ckpt":
+        return None
+    try:
+        return list(read_data_info(path).bands)
+    except EoforgeError:
+        return None
 
 
 def read_data_info(path: str | os.PathLike[str]) -> DataInfo:

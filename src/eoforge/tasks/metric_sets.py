@@ -2,9 +2,9 @@
 
 - multi-class (images or pixels): ``OA`` (overall accuracy), ``AA`` (average accuracy: the mean
   of per-class recalls), ``F1`` (macro), ``mIoU`` (mean intersection over union) and, for
-  pixels, ``IoU_<class>`` per class. Macro averages run over the classes present in targets or
-  predictions (a class predicted but absent from the targets counts with recall 0), as
-  scikit-learn's ``average="macro"`` does;
+  pixels, ``IoU_<class>`` per class — all from one confusion matrix (:class:`ConfusionMetrics`).
+  Macro averages run over the classes present in targets or predictions (a class predicted but
+  absent from the targets counts with recall 0), as scikit-learn's ``average="macro"`` does;
 - multi-label: ``mAP`` (macro average precision), ``F1_micro``, ``F1_macro``;
 - regression: ``RMSE``, ``MAE``, ``R2`` over labelled values only.
 
@@ -18,35 +18,87 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from typing import Any
 
 import torch
 from torch import Tensor
 from torchmetrics import Metric, MetricCollection
-from torchmetrics.classification import (
-    MulticlassAccuracy,
-    MulticlassF1Score,
-    MulticlassJaccardIndex,
-    MultilabelAveragePrecision,
-    MultilabelF1Score,
-)
+from torchmetrics.classification import MultilabelAveragePrecision, MultilabelF1Score
 from torchmetrics.regression import MeanAbsoluteError, MeanSquaredError, R2Score
 
-__all__ = ["PerClassIoU", "class_metrics", "multilabel_metrics", "regression_metrics"]
+__all__ = [
+    "ConfusionMetrics",
+    "class_metrics",
+    "labelled_pairs",
+    "multilabel_metrics",
+    "regression_metrics",
+]
 
 
-class PerClassIoU(MulticlassJaccardIndex):
-    """Per-class IoU, returned as ``{"IoU_<name>": value}`` (flattened into the logged metrics)."""
+class ConfusionMetrics(Metric):
+    """OA, AA, F1, mIoU and per-class IoU, all from one confusion matrix.
 
-    def __init__(self, class_names: Sequence[str], **kwargs: Any) -> None:
-        super().__init__(num_classes=len(class_names), average="none", **kwargs)
-        self.class_names = list(class_names)
+    One ``bincount`` per update (torchmetrics' separate multi-class metrics each re-count the
+    batch, which costs as much as the model's backward pass on a CPU). Macro averages run over
+    the classes present in targets or predictions; a class absent from both gets a NaN IoU.
 
-    def compute(self) -> dict[str, Tensor]:  # type: ignore[override]
-        """IoU of each class by name."""
-        values = super().compute()
-        return {f"IoU_{name}": values[i] for i, name in enumerate(self.class_names)}
+    Args:
+        num_classes: the classes ``0 … K-1``.
+        ignore_index: a target value that is not counted.
+        class_names: names for the per-class IoU (``IoU_<name>``); ``None``: no per-class values.
+    """
+
+    full_state_update = False
+    confusion: Tensor
+
+    def __init__(
+        self,
+        num_classes: int,
+        ignore_index: int | None = None,
+        class_names: Sequence[str] | None = None,
+    ) -> None:
+        super().__init__()
+        self.num_classes = num_classes
+        self.ignore_index = ignore_index
+        self.class_names = None if class_names is None else list(class_names)
+        zeros = torch.zeros(num_classes, num_classes, dtype=torch.long)
+        self.add_state("confusion", default=zeros, dist_reduce_fx="sum")
+
+    def update(self, pred: Tensor, target: Tensor) -> None:
+        """Count predicted class ids against targets (same shape; ignored targets skipped)."""
+        k = self.num_classes
+        pred, target = pred.reshape(-1).long(), target.reshape(-1).long()
+        keep = (target >= 0) & (target < k)
+        if self.ignore_index is not None:
+            keep &= target != self.ignore_index
+        counts = torch.bincount(target[keep] * k + pred[keep].clamp(0, k - 1), minlength=k * k)
+        self.confusion += counts.reshape(k, k)
+
+    def compute(self) -> dict[str, Tensor]:
+        """The metrics (float tensors)."""
+        cm = self.confusion.double()
+        tp = cm.diagonal()
+        truth, predicted = cm.sum(dim=1), cm.sum(dim=0)
+        present = (truth + predicted) > 0
+
+        def ratio(num: Tensor, den: Tensor) -> Tensor:
+            return torch.where(den > 0, num / den.clamp(min=1), torch.zeros_like(num))
+
+        def macro(values: Tensor) -> Tensor:
+            return values[present].mean() if bool(present.any()) else torch.tensor(0.0)
+
+        iou = ratio(tp, truth + predicted - tp)
+        out = {
+            "OA": ratio(tp.sum(), cm.sum()),
+            "AA": macro(ratio(tp, truth)),
+            "F1": macro(ratio(2 * tp, truth + predicted)),
+            "mIoU": macro(iou),
+        }
+        if self.class_names is not None:
+            for i, name in enumerate(self.class_names):
+                out[f"IoU_{name}"] = iou[i] if bool(present[i]) else torch.tensor(math.nan)
+        return {key: value.float() for key, value in out.items()}
 
 
 def class_metrics(
@@ -59,16 +111,8 @@ def class_metrics(
 
     Updated with predicted class ids and targets (any shape, same for both).
     """
-    common: dict[str, Any] = {"num_classes": num_classes, "ignore_index": ignore_index}
-    metrics: dict[str, Metric | MetricCollection] = {
-        "OA": MulticlassAccuracy(average="micro", **common),
-        "AA": MulticlassAccuracy(average="macro", **common),
-        "F1": MulticlassF1Score(average="macro", **common),
-        "mIoU": MulticlassJaccardIndex(average="macro", **common),
-    }
-    if class_names is not None:
-        metrics["IoU"] = PerClassIoU(class_names, ignore_index=ignore_index)
-    return MetricCollection(metrics, compute_groups=False)
+    metric = ConfusionMetrics(num_classes, ignore_index=ignore_index, class_names=class_names)
+    return MetricCollection({"confusion": metric}, compute_groups=False)
 
 
 def multilabel_metrics(num_labels: int) -> MetricCollection:
