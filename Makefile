@@ -42,7 +42,9 @@ format: install-dev
 	$(VENV)/bin/ruff check --fix src tests benchmarks
 
 bench: install-dev
-	$(PY) benchmarks/sampling.py
+	$(PY) benchmarks/sampling.py --json benchmarks/_work/sampling.json
+	$(PY) benchmarks/indexing.py --json benchmarks/_work/indexing.json
+	$(PY) benchmarks/training.py --json benchmarks/_work/training.json
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache .mypy_cache .ruff_cache

@@ -167,3 +167,27 @@ def test_chip_data_module_over_a_dataset_class() -> None:
     assert first == [b["label"].tolist() for b in dm.train_dataloader()] or len(first) == 3
     with pytest.raises(EoforgeError, match="cannot be imported"):
         ChipDataModule("eoforge.datasets.NoSuchDataset")
+
+
+def test_workers_yield_the_cpu_only_when_training_on_the_cpu(scenes: Any) -> None:
+    import os
+
+    from lightning.pytorch import Trainer
+
+    from eoforge.data.datamodules.worker_priority import lower_priority, worker_init_for
+
+    class Niceness(torch.utils.data.Dataset[int]):
+        def __len__(self) -> int:
+            return 2
+
+        def __getitem__(self, i: int) -> int:
+            return os.nice(0)
+
+    assert worker_init_for(Trainer(accelerator="cpu", logger=False)) is lower_priority
+    loader = torch.utils.data.DataLoader(
+        Niceness(), num_workers=1, worker_init_fn=lower_priority, batch_size=None
+    )
+    assert [int(n) for n in loader] == [os.nice(0) + 10] * 2
+    dm = _module(scenes, num_workers=1)
+    dm.trainer = Trainer(accelerator="cpu", logger=False)
+    assert dm.train_dataloader().worker_init_fn is lower_priority

@@ -35,6 +35,7 @@ from torch.utils.data import DataLoader
 
 from eoforge.data.band_stats import BandStats
 from eoforge.data.batch_collate import collate
+from eoforge.data.datamodules.worker_priority import worker_init_for
 from eoforge.data.dataset_stats import compute_band_stats
 from eoforge.errors import EoforgeError
 
@@ -171,6 +172,7 @@ class ChipDataModule(LightningDataModule):
             num_workers=workers,
             persistent_workers=workers > 0,
             collate_fn=collate,
+            worker_init_fn=worker_init_for(self.trainer),
         )
 
     def train_dataloader(self) -> DataLoader[Any]:

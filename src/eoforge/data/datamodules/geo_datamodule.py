@@ -39,6 +39,7 @@ from eoforge.data.band_stats import BandStats
 from eoforge.data.batch_collate import collate
 from eoforge.data.datamodules.label_classes import label_classes
 from eoforge.data.datamodules.owned_patches import OwnedPatches
+from eoforge.data.datamodules.worker_priority import worker_init_for
 from eoforge.data.dataset_stats import compute_band_stats
 from eoforge.data.geo_dataset import GeoDataset
 from eoforge.data.raster_source import RasterSource
@@ -244,6 +245,7 @@ class GeoDataModule(LightningDataModule):
             num_workers=workers,
             collate_fn=collate,
             persistent_workers=workers > 0,
+            worker_init_fn=worker_init_for(self.trainer),
             **kwargs,
         )
 
