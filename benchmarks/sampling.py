@@ -7,7 +7,8 @@ windows and the same patch count, each part in its own fresh process (warm-up fi
 - raw: rasterio ``ds.read(window=w)`` of the windows of the same queries on open handles — the
   limit of decoding (for ``two_crs``: the native windows covering each query in each file), with
   GDAL's defaults and with ``GDAL_NUM_THREADS=ALL_CPUS``;
-- eoforge: ``GeoDataset(RasterSource(glob))`` + ``RandomPatchSampler`` → ``ds[q]``, one process;
+- eoforge: ``GeoDataset(RasterSource(glob))`` + ``RandomPatchSampler`` → ``ds[q]``, one process,
+  and ``ds.stream(sampler)`` (the same queries, read ahead on eoforge's read pool);
 - eoforge through ``torch.utils.data.DataLoader`` with 0, 1 and 2 workers;
 - TorchGeo 0.10 ``RasterDataset`` + ``RandomGeoSampler`` in its own venv, one query at a time and
   through the same ``DataLoader`` settings (``bash benchmarks/setup_torchgeo.sh``; skipped with a
@@ -54,6 +55,7 @@ TORCHGEO_TARGET = {"same_crs": 2.0, "two_crs": 3.0}
 TARGETS = {  # ratio name -> {scenario: minimum}
     "eoforge/raw": {"same_crs": 0.9},
     "eoforge/torchgeo": TORCHGEO_TARGET,
+    "eoforge stream/torchgeo": TORCHGEO_TARGET,
     "loader 0 workers: eoforge/torchgeo": TORCHGEO_TARGET,
     "loader 1 workers: eoforge/torchgeo": TORCHGEO_TARGET,
     "loader 2 workers: eoforge/torchgeo": TORCHGEO_TARGET,
@@ -219,6 +221,10 @@ def run_scenario(name: str, folder: Path, args: argparse.Namespace) -> dict[str,
         eoforge_cmd = [*parts_cmd, "eoforge"]
         parts["eoforge"] = run_part(eoforge_cmd, base, spec_path, env, args.part_timeout)
         _progress(name, "eoforge", parts["eoforge"])
+        stream_spec = {**base, "stream": True}
+        label = "eoforge stream"
+        parts[label] = run_part(eoforge_cmd, stream_spec, spec_path, env, args.part_timeout)
+        _progress(name, label, parts[label])
         for k in (int(w) for w in args.workers.split(",") if w.strip()):
             spec = {**base, "num_workers": k, "batch_size": args.batch_size}
             label = f"loader {k} workers"
@@ -251,6 +257,7 @@ def ratios(scenario: str, parts: dict[str, Any]) -> dict[str, Any]:
     pairs = {
         "eoforge/raw": (_rate(parts, "eoforge"), max(raws) if raws else None),
         "eoforge/torchgeo": (_rate(parts, "eoforge"), _rate(parts, "torchgeo")),
+        "eoforge stream/torchgeo": (_rate(parts, "eoforge stream"), _rate(parts, "torchgeo")),
         **{
             f"loader {k} workers: eoforge/torchgeo": (
                 _rate(parts, f"loader {k} workers"),

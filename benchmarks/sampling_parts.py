@@ -175,7 +175,11 @@ def _check_against_rasterio(ds: Any, spec: dict[str, Any], count: int = 4) -> in
 
 
 def run_eoforge(spec: dict[str, Any]) -> dict[str, Any]:
-    """eoforge single process: iterate a RandomPatchSampler and read ``ds[q]`` for each query."""
+    """eoforge single process: read ``ds[q]`` for each query of a RandomPatchSampler.
+
+    With ``spec["stream"]``, ``ds.stream(sampler)`` instead: the same queries, in the same order,
+    the next ones read ahead on eoforge's read pool while the current one is handed over.
+    """
     from eoforge.data import RandomPatchSampler
 
     ds, setup = _eoforge_dataset(spec)
@@ -186,8 +190,9 @@ def run_eoforge(spec: dict[str, Any]) -> dict[str, Any]:
     t0 = time.perf_counter()
     count = 0
     sample: dict[str, Any] = {}
-    for q in RandomPatchSampler(ds, size, n, seed=seed):
-        sample = ds[q]
+    queries = RandomPatchSampler(ds, size, n, seed=seed)
+    samples = ds.stream(queries) if spec.get("stream") else (ds[q] for q in queries)
+    for sample in samples:  # noqa: B007 - the last one is inspected below
         count += 1
     seconds = time.perf_counter() - t0
     image = sample["image"]

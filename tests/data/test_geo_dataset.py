@@ -358,6 +358,16 @@ def test_getitems_reads_a_batch_side_by_side_and_equals_single_reads(
         plain.__getitems__([queries[0], plain.grid.subgrid(1000, 1000, 8, 8)])
 
 
+def test_stream_yields_the_samples_of_the_queries_in_order(files: dict[str, Path]) -> None:
+    ds = GeoDataset(RasterSource(files["s2_10m"]), mask=VectorSource(files["fields"], "cls"))
+    queries = queries_of(ds) * 3
+    streamed = list(ds.stream(iter(queries), ahead=4))
+    assert [s["grid"] for s in streamed] == queries
+    for query, sample in zip(queries, streamed, strict=True):
+        assert torch.equal(sample["image"], ds[query]["image"])
+        assert torch.equal(sample["mask"], ds[query]["mask"])
+
+
 # ---------------------------------------------------------------------------- several CRSs
 def test_two_crs_mosaic_needs_a_target_crs(files: dict[str, Path]) -> None:
     paths = [files["s2_10m"], files["east_3857"]]

@@ -22,7 +22,7 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,7 @@ from eoforge.errors import (
     QueryOutsideError,
 )
 from eoforge.geo import BBox, CRSLike, GridSpec, TimeRange, crs_key
-from eoforge.io.read_pool import parallel_map
+from eoforge.io.read_pool import parallel_map, stream_map
 
 __all__ = ["GeoDataset"]
 
@@ -300,6 +300,28 @@ class GeoDataset(Dataset[Sample]):
         if self.transforms is None:
             return samples
         return [self.transforms(sample) for sample in samples]
+
+    def stream(self, queries: Iterable[Query], *, ahead: int | None = None) -> Iterator[Sample]:
+        """The samples of ``queries``, in order, read ahead on the read pool.
+
+        For loops over many queries in one process (exporting patches, custom loops): while one
+        sample is used, the next ones are being read. ``transforms`` run in order on the caller.
+
+        Example:
+            >>> import tempfile, numpy as np, rasterio
+            >>> from affine import Affine
+            >>> from eoforge.data import RandomPatchSampler, RasterSource
+            >>> path = tempfile.mkdtemp() + "/scene.tif"
+            >>> with rasterio.open(path, "w", driver="GTiff", width=64, height=64, count=1,
+            ...                    dtype="uint8", crs="EPSG:32633",
+            ...                    transform=Affine(10, 0, 500000, 0, -10, 4000000)) as dst:
+            ...     dst.write(np.ones((1, 64, 64), "uint8"))
+            >>> ds = GeoDataset(RasterSource(path))
+            >>> sum(s["image"].sum() for s in ds.stream(RandomPatchSampler(ds, 8, length=4)))
+            tensor(256.)
+        """
+        for sample in stream_map(self._read_sample, queries, ahead):
+            yield sample if self.transforms is None else self.transforms(sample)
 
     def _read_sample(self, query: Query) -> Sample:
         """The sample of one query, before ``transforms``."""

@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
 from eoforge.io.gdal_env import gdal_threads
 
-__all__ = ["parallel_map", "pool_threads"]
+__all__ = ["parallel_map", "pool_threads", "stream_map"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -96,3 +97,33 @@ def parallel_map(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
     finally:
         for future in futures:
             future.cancel()  # after an error: drop what has not started
+
+
+def stream_map(fn: Callable[[T], R], items: Iterable[T], ahead: int | None = None) -> Iterator[R]:
+    """``fn(item)`` for each item, in order, with up to ``ahead`` calls running in advance.
+
+    Reads of the next items proceed on the pool while the caller works on the current result
+    (read-ahead). ``ahead`` defaults to twice the pool's threads; with one thread, each item is
+    read when it is asked for. Leaving the loop early cancels what has not started.
+
+    Example:
+        >>> list(stream_map(lambda x: x + 1, range(5)))
+        [1, 2, 3, 4, 5]
+    """
+    pool = _executor()
+    if pool is None:
+        yield from (fn(item) for item in items)
+        return
+    depth = max(ahead if ahead is not None else 2 * pool_threads(), 1)
+    queue: deque[Future[R]] = deque()
+    source = iter(items)
+    try:
+        for item in source:
+            queue.append(pool.submit(fn, item))
+            if len(queue) > depth:
+                yield queue.popleft().result()
+        while queue:
+            yield queue.popleft().result()
+    finally:
+        for future in queue:
+            future.cancel()
