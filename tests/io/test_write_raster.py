@@ -123,13 +123,13 @@ def test_class_names_as_list(tmp_path: Path) -> None:
 
 def test_overview_resampling_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[str] = []
-    original = writer_module._creation_options
+    original = writer_module.cog_creation_options
 
     def spy(compress: str, blocksize: int, overviews: bool, resampling: str) -> dict[str, str]:
         seen.append(resampling)
         return original(compress, blocksize, overviews, resampling)
 
-    monkeypatch.setattr(writer_module, "_creation_options", spy)
+    monkeypatch.setattr(writer_module, "cog_creation_options", spy)
     write_raster(tmp_path / "a.tif", _image(1), GRID)
     write_raster(tmp_path / "b.tif", _image(1, "uint8"), GRID, class_names=["a"])
     write_raster(tmp_path / "c.tif", _image(1, "uint8"), GRID, colormap={0: (1, 2, 3)})
@@ -160,7 +160,7 @@ def test_failure_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.Monke
     def broken(*args: object, **kwargs: object) -> None:
         raise rasterio.errors.RasterioIOError("disk on fire")
 
-    monkeypatch.setattr(writer_module, "_publish", broken)
+    monkeypatch.setattr(writer_module, "publish_file", broken)
     with pytest.raises(RasterReadError, match="disk on fire"):
         write_raster(tmp_path / "y.tif", _image(1), GRID)
     assert list(tmp_path.iterdir()) == []
@@ -170,7 +170,7 @@ def test_interrupted_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Mo
     def interrupt(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(writer_module, "_publish", interrupt)
+    monkeypatch.setattr(writer_module, "publish_file", interrupt)
     with pytest.raises(KeyboardInterrupt):
         write_raster(tmp_path / "z.tif", _image(1), GRID)
     assert list(tmp_path.iterdir()) == []

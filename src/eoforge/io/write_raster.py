@@ -44,7 +44,7 @@ from rasterio.errors import RasterioError
 
 from eoforge.errors import InvalidGridError, OutputExistsError, RasterReadError
 from eoforge.geo import GridSpec, rio_crs
-from eoforge.io.gdal_env import gdal_threads
+from eoforge.io.cog_file import cog_creation_options, publish_file
 from eoforge.io.handles import RasterLike, as_dataset, forget_raster
 
 __all__ = ["CLASS_NAMES_TAG", "read_class_names", "write_raster"]
@@ -52,7 +52,6 @@ __all__ = ["CLASS_NAMES_TAG", "read_class_names", "write_raster"]
 CLASS_NAMES_TAG = "CLASS_NAMES"
 """Dataset tag holding a class map's names as JSON ``{"<value>": "<name>"}``."""
 
-_PREDICTED = {"deflate", "lzw", "zstd", "lzma"}
 _DTYPE_FOR_GDAL = {"bool": "uint8", "float16": "float32"}
 
 Color = tuple[int, int, int] | tuple[int, int, int, int]
@@ -105,43 +104,6 @@ def _check_class_map(arr: np.ndarray[Any, Any], path: Path, what: str, colormap:
             f"a GeoTIFF colour table needs uint8 or uint16 pixels, not {arr.dtype} ('{path}'); "
             "cast the class map with .astype('uint8')"
         )
-
-
-def _creation_options(
-    compress: str, blocksize: int, overviews: bool, resampling: str
-) -> dict[str, str]:
-    options = {
-        "COMPRESS": compress.upper(),
-        "BLOCKSIZE": str(int(blocksize)),
-        "OVERVIEWS": "AUTO" if overviews else "NONE",
-        "OVERVIEW_RESAMPLING": resampling.upper(),
-        "NUM_THREADS": gdal_threads(),
-        "BIGTIFF": "IF_SAFER",
-    }
-    if compress.lower() in _PREDICTED:
-        options["PREDICTOR"] = "YES"
-    return options
-
-
-def _publish(tmp: Path, path: Path, overwrite: bool) -> None:
-    """Move the finished temporary file to ``path`` (no-clobber unless ``overwrite``)."""
-    if overwrite:
-        os.replace(tmp, path)
-        return
-    try:
-        os.link(tmp, path)  # atomic and fails if path exists
-    except FileExistsError as err:
-        raise OutputExistsError(
-            f"'{path}' appeared while it was being written; pass overwrite=True to replace it"
-        ) from err
-    except OSError:  # file system without hard links
-        if path.exists():
-            raise OutputExistsError(
-                f"'{path}' already exists; pass overwrite=True to replace it"
-            ) from None
-        os.replace(tmp, path)
-    else:
-        tmp.unlink()
 
 
 def write_raster(
@@ -230,7 +192,7 @@ def write_raster(
         "crs": rio_crs(grid.crs),
         "transform": grid.transform,
         "nodata": nodata,
-        **_creation_options(compress, blocksize, overviews, resampling),
+        **cog_creation_options(compress, blocksize, overviews, resampling),
     }
     try:
         with rasterio.Env(GDAL_PAM_ENABLED="NO"), rasterio.open(tmp, "w", **profile) as ds:
@@ -245,7 +207,7 @@ def write_raster(
                 ds.write_colormap(
                     1, {int(k): tuple(int(c) for c in v) for k, v in colormap.items()}
                 )
-        _publish(tmp, path, overwrite)
+        publish_file(tmp, path, overwrite)
         forget_raster(path)  # a cached handle would still show the replaced file
     except (RasterioError, CPLE_BaseError) as err:
         raise RasterReadError(

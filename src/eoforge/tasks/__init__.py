@@ -12,7 +12,7 @@ Example:
 """
 
 from eoforge.tasks.base_task import EOTask
-from eoforge.tasks.checkpoint import load_task, read_data_info
+from eoforge.tasks.checkpoint import load_task, read_data_info, save_task
 from eoforge.tasks.classification import ClassificationTask
 from eoforge.tasks.data_info import DataInfo
 from eoforge.tasks.regression import RegressionTask
@@ -26,4 +26,5 @@ __all__ = [
     "SegmentationTask",
     "load_task",
     "read_data_info",
+    "save_task",
 ]

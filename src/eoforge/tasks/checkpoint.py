@@ -25,7 +25,7 @@ from eoforge.errors import EoforgeError, NoFilesError
 from eoforge.tasks.base_task import EOTask
 from eoforge.tasks.data_info import DataInfo
 
-__all__ = ["CHECKPOINT_KEY", "load_task", "read_data_info", "saved_bands"]
+__all__ = ["CHECKPOINT_KEY", "load_task", "read_data_info", "save_task", "saved_bands"]
 
 CHECKPOINT_KEY = "eoforge"
 """The checkpoint entry holding eoforge's facts about the task."""
@@ -86,3 +86,30 @@ def load_task(path: str | os.PathLike[str], *, map_location: str = "cpu") -> EOT
     task = cls.load_from_checkpoint(Path(path), map_location=map_location)
     task.eval()
     return task
+
+
+def save_task(task: EOTask, path: str | os.PathLike[str]) -> Path:
+    """Write ``task`` as a checkpoint :func:`load_task` reads (no training run needed).
+
+    For tasks built or changed outside a ``Trainer`` (e.g. with weights loaded by hand).
+
+    Example:
+        >>> import tempfile
+        >>> from eoforge.tasks import SegmentationTask
+        >>> task = SegmentationTask(backbone="pixel_mlp", data_info={"bands": ["B04"],
+        ...                         "classes": ["water", "land"]})
+        >>> path = save_task(task, tempfile.mkdtemp() + "/task.ckpt")
+        >>> load_task(path).data_info.classes
+        ('water', 'land')
+    """
+    from lightning.pytorch import Trainer
+
+    trainer = Trainer(
+        accelerator="cpu", logger=False, enable_checkpointing=False, enable_progress_bar=False,
+        enable_model_summary=False,
+    )  # fmt: skip
+    trainer.strategy.connect(task)
+    where = Path(path)
+    where.parent.mkdir(parents=True, exist_ok=True)
+    trainer.save_checkpoint(where)
+    return where

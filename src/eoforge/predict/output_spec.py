@@ -1,0 +1,101 @@
+"""``OutputSpec``: what a predicted map holds — per kind of output, its bands, type and nodata.
+
+- ``"classes"``: one band of class ids (uint8, or uint16 beyond 254 classes), nodata 255 (65535),
+  with the checkpoint's class names and colour table; overviews by mode;
+- ``"probabilities"``: one float32 band per class (named after it), nodata NaN;
+- ``"values"``: one float32 band per regressed variable, nodata NaN.
+
+The tiles are blended in float64 on the model's raw scale: class probabilities (softmax) for the
+first two kinds, predicted values for the third.
+
+Example:
+    >>> from eoforge.tasks import DataInfo
+    >>> spec = output_spec("classes", DataInfo(bands=("B04",), classes=("water", "land")))
+    >>> spec.dtype, spec.nodata, spec.blended_bands
+    ('uint8', 255, 2)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+from eoforge.errors import ConfigError
+from eoforge.tasks import DataInfo
+
+__all__ = ["KINDS", "OutputKind", "OutputSpec", "output_spec"]
+
+OutputKind = Literal["classes", "probabilities", "values"]
+KINDS: tuple[str, ...] = ("classes", "probabilities", "values")
+
+Array = np.ndarray[Any, Any]
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """The layout of a predicted map.
+
+    Attributes:
+        kind: ``"classes"``, ``"probabilities"`` or ``"values"``.
+        blended_bands: model outputs blended per pixel (classes or variables).
+        bands: bands of the written map.
+        dtype: numpy name of the written pixel type.
+        nodata: the written nodata value.
+        band_names: band descriptions of the map.
+        class_names: class names (class maps only).
+        colormap: colour table (class maps only).
+    """
+
+    kind: str
+    blended_bands: int
+    bands: int
+    dtype: str
+    nodata: float
+    band_names: tuple[str, ...]
+    class_names: tuple[str, ...] | None = None
+    colormap: dict[int, tuple[int, int, int]] | None = None
+
+    def finish(self, sums: Array, weights: Array) -> Array:
+        """Blended sums → written pixels ``(bands, h, w)`` (nodata where no weight)."""
+        empty = weights <= 0
+        if self.kind == "classes":
+            classes = sums.argmax(axis=0).astype(self.dtype)
+            classes[empty] = int(self.nodata)
+            return np.asarray(classes[None])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            values = (sums / weights[None]).astype(np.float32)
+        values[:, empty] = np.nan
+        return values
+
+
+def output_spec(kind: str, info: DataInfo, *, outputs: int | None = None) -> OutputSpec:
+    """The :class:`OutputSpec` of ``kind`` for a model trained on ``info``.
+
+    Args:
+        kind: ``"classes"``, ``"probabilities"`` or ``"values"``.
+        info: the checkpoint's data facts.
+        outputs: for ``"values"``, the model's number of outputs (default 1).
+
+    Raises:
+        ConfigError: an unknown kind, or a kind the model cannot give.
+    """
+    if kind not in KINDS:
+        raise ConfigError(f"output kind {kind!r} is not known; use one of {', '.join(KINDS)}")
+    if kind == "values":
+        n = outputs or 1
+        names = (info.target_name or "value",) if n == 1 else tuple(f"value_{i}" for i in range(n))
+        return OutputSpec("values", n, n, "float32", math.nan, names)
+    if not info.classes:
+        raise ConfigError(
+            f"output kind {kind!r} needs a classification model; this checkpoint names no "
+            "classes (a regression model: use kind='values')"
+        )
+    k = len(info.classes)
+    if kind == "probabilities":
+        return OutputSpec("probabilities", k, k, "float32", math.nan, info.classes)
+    dtype, nodata = ("uint8", 255) if k < 255 else ("uint16", 65535)
+    colors = {i: c for i, c in enumerate(info.colors)} if info.colors else None
+    return OutputSpec("classes", k, 1, dtype, nodata, ("class",), info.classes, colors)
