@@ -30,10 +30,23 @@ def test_demo_writes_checkpoint_metrics_report_and_figures(demo_out: Path) -> No
     assert set(metrics["split"]["splits"]) == {"train", "val"}
     assert metrics["test_pixels"] > 0.9 * 256 * 256  # the held-out tile, reprojected, once
     report = (demo_out / "report.md").read_text()
-    for figure in ("examples", "confusion", "curves"):
+    for figure in ("examples", "confusion", "curves", "map"):
         assert f"figures/{figure}.png" in report
         assert (demo_out / "figures" / f"{figure}.png").read_bytes()[:8] == PNG
     assert f"{metrics['test']['mIoU']:.3f}" in report
+
+
+def test_demo_maps_the_held_out_scene(demo_out: Path) -> None:
+    import rasterio
+
+    metrics = json.loads((demo_out / "metrics.json").read_text())
+    with rasterio.open(demo_out / "prediction.tif") as ds, rasterio.open(
+        metrics["held_out_scene"]
+    ) as scene:
+        assert ds.crs == scene.crs and ds.transform == scene.transform  # the scene's own grid
+        assert ds.tags(ns="IMAGE_STRUCTURE")["LAYOUT"] == "COG" and ds.colormap(1)
+        assert set(ds.read(1).ravel().tolist()) <= set(range(6))
+    assert 0 <= metrics["map"]["agreement_with_labels"] <= 1
 
 
 def test_demo_checkpoint_is_enough_to_predict(demo_out: Path) -> None:

@@ -224,6 +224,15 @@ of the training pixels, all on the EPSG:32633 grid.
 
 {_table(iou_rows)}
 
+## The held-out scene, mapped
+
+The whole test scene predicted with `eoforge.predict.predict_scene` (tiles of 256², overlap 32,
+blended) in its own CRS ({metrics["map"]["crs"]}): `prediction.tif`, a Cloud-Optimised GeoTIFF with
+the class names and colours. It agrees with the scene's labels on
+{metrics["map"]["agreement_with_labels"]:.1%} of the pixels.
+
+![labels and predicted map of the held-out scene](figures/map.png)
+
 ## Test patches
 
 ![test patches: RGB, truth, prediction](figures/examples.png)
@@ -237,7 +246,7 @@ of the training pixels, all on the EPSG:32633 grid.
 ![training curves](figures/curves.png)
 
 Times (s): generate {secs["generate"]}, index + split + statistics {secs["index_split_stats"]},
-train {secs["train"]}, test {secs["test"]}, total {secs["total"]}.
+train {secs["train"]}, test {secs["test"]}, map {secs["predict_map"]}, total {secs["total"]}.
 
 The checkpoint `model.ckpt` holds the model with its bands, normalisation and classes;
 `eoforge.tasks.load_task("model.ckpt")` rebuilds it. Train the same model from a config with
