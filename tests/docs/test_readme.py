@@ -32,4 +32,10 @@ def test_readme_tour_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     )
     assert namespace["covered"] >= 4 * 1024 * 1024 * 0.9  # four 1024² tiles, touching, owned once
     assert (tmp_path / "landcover.ckpt").is_file()
+    import rasterio
+
+    with rasterio.open(tmp_path / "landcover_map.tif") as m, rasterio.open(
+        tmp_path / "scenes" / "images" / "tile_0.tif"
+    ) as scene:
+        assert m.transform == scene.transform and m.crs == scene.crs and m.colormap(1)
     assert namespace["model"].data_info.classes[:2] == ("water", "tree cover")

@@ -5,7 +5,7 @@
 - ``"probabilities"``: one float32 band per class (named after it), nodata NaN;
 - ``"values"``: one float32 band per regressed variable, nodata NaN.
 
-The tiles are blended in float64 on the model's raw scale: class probabilities (softmax) for the
+The tiles are blended in float32 on the model's raw scale: class probabilities (softmax) for the
 first two kinds, predicted values for the third.
 
 Example:

@@ -62,8 +62,8 @@ class StripBlender:
         self.bands = bands
         self.finish = finish
         self.row = -1
-        self._strip_v = np.zeros((bands, 0, layout.width))
-        self._strip_w = np.zeros((0, layout.width))
+        self._strip_v = np.zeros((bands, 0, layout.width), dtype=np.float32)
+        self._strip_w = np.zeros((0, layout.width), dtype=np.float32)
         self._next_col = 0
         self._j = -1
 
@@ -74,8 +74,8 @@ class StripBlender:
 
     def restore(self, state: dict[str, Array]) -> None:
         """Continue after the row ``state`` was taken at."""
-        self._strip_v = np.asarray(state["values"], dtype=np.float64)
-        self._strip_w = np.asarray(state["weights"], dtype=np.float64)
+        self._strip_v = np.asarray(state["values"], dtype=np.float32)
+        self._strip_w = np.asarray(state["weights"], dtype=np.float32)
         self.row = int(state["row"])
 
     # ------------------------------------------------------------------ rows and tiles
@@ -89,10 +89,10 @@ class StripBlender:
         self._bottom = min(self._top + lay.tile, lay.height)
         self._final = lay.final_rows(i)
         pending = self._bottom - self._final
-        self._out_v = np.zeros((self.bands, pending, lay.width))
-        self._out_w = np.zeros((pending, lay.width))
-        self._right_v = np.zeros((self.bands, self._bottom - self._top, 0))
-        self._right_w = np.zeros((self._bottom - self._top, 0))
+        self._out_v = np.zeros((self.bands, pending, lay.width), dtype=np.float32)
+        self._out_w = np.zeros((pending, lay.width), dtype=np.float32)
+        self._right_v = np.zeros((self.bands, self._bottom - self._top, 0), dtype=np.float32)
+        self._right_w = np.zeros((self._bottom - self._top, 0), dtype=np.float32)
         self._next_col = 0
         self._j = -1
 
@@ -109,8 +109,8 @@ class StripBlender:
         height = self._bottom - self._top
         c0 = int(lay.cols[j])
         c1 = min(c0 + lay.tile, lay.width)
-        act_v = np.zeros((self.bands, height, c1 - c0))
-        act_w = np.zeros((height, c1 - c0))
+        act_v = np.zeros((self.bands, height, c1 - c0), dtype=np.float32)
+        act_w = np.zeros((height, c1 - c0), dtype=np.float32)
         carried = self._right_w.shape[1]
         act_v[:, :, :carried] += self._right_v
         act_w[:, :carried] += self._right_w
