@@ -6,30 +6,37 @@ band's mean, standard deviation and 2nd/98th percentiles; ``--out`` saves every 
 the histograms, for any other percentile) as JSON, which
 ``Normalize.from_stats(BandStats.load(path))`` turns into the model's input normalisation.
 
+``eoforge data convert NAME --root R --out STORE`` writes a dataset (a registry name or a dataset
+class's dotted path) into a chip store (LMDB + safetensors, see ``docs/chip-store.md``) that
+:class:`~eoforge.data.ChipStore` reads back, in parallel (``--workers``) and resumably.
+
 Example:
     $ eoforge data stats scenes/*.tif --bands B02 B03 B04 B08 --out stats.json
+    $ eoforge data convert mypackage.datasets.Patches --root data/ --out chips/ --workers 2
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
+import inspect
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
-from eoforge.errors import OutputExistsError
+from eoforge.errors import EoforgeError, OutputExistsError
 
 if TYPE_CHECKING:
     from eoforge.data import BandStats
 
-__all__ = ["register", "run_stats", "stats_table"]
+__all__ = ["open_dataset", "register", "run_convert", "run_stats", "stats_table"]
 
 
 def register(sub: Any) -> None:
-    """Add the ``data`` subcommand group (``data stats``) to the CLI's subparsers."""
-    group = sub.add_parser("data", help="inspect data: per-band statistics")
+    """Add the ``data`` subcommand group (``data stats``, ``data convert``) to the subparsers."""
+    group = sub.add_parser("data", help="inspect and convert data: band statistics, chip stores")
     group.set_defaults(handler=lambda args: _help(group))
     commands = group.add_subparsers(dest="data_command", metavar="COMMAND")
     p = commands.add_parser(
@@ -46,6 +53,25 @@ def register(sub: Any) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     p.add_argument("--workers", type=_count, default=0, help="DataLoader worker processes")
     p.set_defaults(handler=_handle_stats)
+    c = commands.add_parser(
+        "convert",
+        help="write a dataset into a chip store (LMDB + safetensors) for fast training reads",
+        description="Read every sample of a dataset once and write it into a chip store.",
+    )
+    c.add_argument("name", help="a registered dataset name, or a dataset class's dotted path")
+    c.add_argument("--root", type=Path, required=True, help="where the dataset lies")
+    c.add_argument("--out", type=Path, required=True, help="the chip store's folder")
+    c.add_argument("--split", help="the dataset's split (default: the dataset's own default)")
+    c.add_argument("--bands", nargs="+", help="band names to load, in order (e.g. B02 B03)")
+    c.add_argument("--workers", type=_count, default=0, help="processes reading the samples")
+    c.add_argument("--overwrite", action="store_true", help="replace an existing chip store")
+    c.add_argument(
+        "--resume",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="finish an interrupted conversion, skipping what is stored (default: on)",
+    )
+    c.set_defaults(handler=_handle_convert)
 
 
 def _count(text: str) -> int:
@@ -149,3 +175,111 @@ def run_stats(
         stats.save(out, overwrite=overwrite)
         console.print(f"wrote {out}")
     return stats
+
+
+def _handle_convert(args: argparse.Namespace) -> int:
+    run_convert(
+        args.name,
+        root=args.root,
+        out=args.out,
+        split=args.split,
+        bands=args.bands,
+        workers=args.workers,
+        overwrite=args.overwrite,
+        resume=args.resume,
+    )
+    return 0
+
+
+def open_dataset(
+    name: str, root: Path | str, *, split: str | None = None, bands: list[str] | None = None
+) -> Any:
+    """Open a dataset by registry name or dotted class path, as ``cls(root, split=, bands=)``.
+
+    ``split`` and ``bands`` are passed only when given. A name without a dot is looked up in
+    ``eoforge.datasets.registry``; a dotted path is imported.
+
+    Raises:
+        EoforgeError: if the class cannot be found or does not take these arguments.
+
+    Example:
+        >>> open_dataset("fractions.Fraction", "x", split="train")  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        eoforge.errors.EoforgeError: dataset 'fractions.Fraction' cannot be opened as Fraction(...
+    """
+    if "." in name:
+        from eoforge.data.datamodules.chip_datamodule import resolve_dataset_class
+
+        cls: Any = resolve_dataset_class(name)
+    else:
+        try:
+            registry = importlib.import_module("eoforge.datasets.registry")
+        except ModuleNotFoundError as err:
+            if err.name != "eoforge.datasets.registry":
+                raise
+            raise EoforgeError(
+                f"dataset {name!r} cannot be looked up: this eoforge has no dataset registry "
+                "(eoforge.datasets.registry); give the dataset class's dotted path instead, "
+                "e.g. mypackage.datasets.Patches"
+            ) from err
+        cls = registry.get_dataset(name)
+    options: dict[str, Any] = {}
+    if split is not None:
+        options["split"] = split
+    if bands is not None:
+        options["bands"] = bands
+    try:
+        inspect.signature(cls).bind(str(root), **options)
+    except TypeError as err:
+        raise EoforgeError(
+            f"dataset {name!r} cannot be opened as {getattr(cls, '__name__', cls)}(root"
+            f"{''.join(f', {k}=…' for k in options)}) ({err}); give a dataset class taking "
+            "(root, split=…, bands=…), or leave out --split / --bands"
+        ) from err
+    except ValueError:  # no signature to check (a builtin): let the call say what is wrong
+        pass
+    return cls(str(root), **options)
+
+
+def run_convert(
+    name: str,
+    *,
+    root: Path | str,
+    out: Path,
+    split: str | None = None,
+    bands: list[str] | None = None,
+    workers: int = 0,
+    overwrite: bool = False,
+    resume: bool = True,
+    console: Console | None = None,
+) -> Path:
+    """Open a dataset and write it into a chip store at ``out``, with a progress bar.
+
+    Args:
+        name: a registered dataset name, or a dataset class's dotted path.
+        root: where the dataset lies.
+        out: the chip store's folder.
+        split: the dataset's split (default: the dataset's own default).
+        bands: the bands to load, in order (default: the dataset's default).
+        workers: processes reading and serialising the samples.
+        overwrite: replace an existing chip store.
+        resume: finish an interrupted conversion (skip the stored samples).
+        console: where to print (a new rich console by default).
+
+    Returns:
+        ``out``.
+    """
+    from eoforge.data import ChipStore, write_chip_store
+
+    console = console or Console()
+    dataset = open_dataset(name, root, split=split, bands=bands)
+    write_chip_store(dataset, out, workers=workers, overwrite=overwrite, resume=resume)
+    store = ChipStore(out)
+    run = store.meta["last_run"]
+    console.print(
+        f"wrote {out}: {len(store)} samples ({run['written']} written, {run['skipped']} already "
+        f"there, skipped) in {run['seconds']:.1f} s",
+        soft_wrap=True,
+    )
+    return out

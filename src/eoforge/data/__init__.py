@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from eoforge.data.band_stats import BandStats as BandStats
     from eoforge.data.batch_collate import collate as collate
+    from eoforge.data.chip_store import ChipStore as ChipStore
+    from eoforge.data.chip_store import write_chip_store as write_chip_store
     from eoforge.data.dataset_stats import compute_band_stats as compute_band_stats
     from eoforge.data.geo_dataset import GeoDataset as GeoDataset
     from eoforge.data.raster_source import RasterSource as RasterSource
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
 
 _WHERE = {
     "BandStats": "eoforge.data.band_stats",
+    "ChipStore": "eoforge.data.chip_store",
     "GeoDataset": "eoforge.data.geo_dataset",
     "GridPatchSampler": "eoforge.data.samplers",
     "RandomBatchPatchSampler": "eoforge.data.samplers",
@@ -55,6 +58,7 @@ _WHERE = {
     "block_split": "eoforge.data.splits",
     "collate": "eoforge.data.batch_collate",
     "ring_split": "eoforge.data.splits",
+    "write_chip_store": "eoforge.data.chip_store",
     "compute_band_stats": "eoforge.data.dataset_stats",
 }
 
