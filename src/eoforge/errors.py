@@ -15,10 +15,14 @@ Example:
 from __future__ import annotations
 
 __all__ = [
+    "ArchiveError",
     "BandNotFoundError",
     "CRSMismatchError",
     "CheckpointError",
+    "ChecksumError",
     "ConfigError",
+    "DatasetNotFoundError",
+    "DownloadError",
     "EoforgeError",
     "InvalidGridError",
     "MissingCRSError",
@@ -89,3 +93,19 @@ class CheckpointError(EoforgeError, ValueError):
 
 class ConfigError(EoforgeError, ValueError):
     """A configuration file or command line is not valid (unknown key, wrong type, bad value)."""
+
+
+class DatasetNotFoundError(EoforgeError, FileNotFoundError):
+    """A dataset's files are not in its root folder; the message says what to download where."""
+
+
+class DownloadError(EoforgeError, OSError):
+    """A file cannot be downloaded (not found, refused, or the connection keeps failing)."""
+
+
+class ChecksumError(EoforgeError, OSError):
+    """A file's MD5 or SHA-256 digest is not the expected one (a corrupt or changed download)."""
+
+
+class ArchiveError(EoforgeError, OSError):
+    """An archive cannot be extracted: corrupt, truncated, of an unknown kind, or unsafe."""

@@ -40,9 +40,10 @@ def test_demo_maps_the_held_out_scene(demo_out: Path) -> None:
     import rasterio
 
     metrics = json.loads((demo_out / "metrics.json").read_text())
-    with rasterio.open(demo_out / "prediction.tif") as ds, rasterio.open(
-        metrics["held_out_scene"]
-    ) as scene:
+    with (
+        rasterio.open(demo_out / "prediction.tif") as ds,
+        rasterio.open(metrics["held_out_scene"]) as scene,
+    ):
         assert ds.crs == scene.crs and ds.transform == scene.transform  # the scene's own grid
         assert ds.tags(ns="IMAGE_STRUCTURE")["LAYOUT"] == "COG" and ds.colormap(1)
         assert set(ds.read(1).ravel().tolist()) <= set(range(6))

@@ -34,8 +34,9 @@ def test_readme_tour_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     assert (tmp_path / "landcover.ckpt").is_file()
     import rasterio
 
-    with rasterio.open(tmp_path / "landcover_map.tif") as m, rasterio.open(
-        tmp_path / "scenes" / "images" / "tile_0.tif"
-    ) as scene:
+    with (
+        rasterio.open(tmp_path / "landcover_map.tif") as m,
+        rasterio.open(tmp_path / "scenes" / "images" / "tile_0.tif") as scene,
+    ):
         assert m.transform == scene.transform and m.crs == scene.crs and m.colormap(1)
     assert namespace["model"].data_info.classes[:2] == ("water", "tree cover")

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 import eoforge
-from eoforge.cli import data, demo, predict
+from eoforge.cli import data, datasets, demo, predict
 from eoforge.cli.train import TRAIN_COMMANDS, run_lightning_cli
 from eoforge.errors import EoforgeError
 
@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     for command in TRAIN_COMMANDS:  # listed here; parsed by Lightning's CLI (see cli.train)
         sub.add_parser(command, add_help=False, help=f"{command} a model: --config FILE.yaml")
     demo.register(sub)
+    datasets.register(sub)
     data.register(sub)
     predict.register(sub)
     return parser
