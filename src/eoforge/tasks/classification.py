@@ -44,39 +44,15 @@ class ClassificationTask(EOTask):
 
     def __init__(
         self,
-        model: str | None = None,
-        backbone: str = "resnet18",
-        weights: str | None = None,
-        in_channels: int | None = None,
-        num_classes: int | None = None,
         multilabel: bool = False,
         loss: str | None = None,
         class_weights: list[float] | None = None,
         ignore_index: int | None = None,
-        lr: float = 1e-3,
-        weight_decay: float = 1e-4,
-        scheduler: str | None = "cosine",
-        augment: bool = True,
-        freeze_backbone: bool = False,
-        model_options: dict[str, Any] | None = None,
-        data_info: dict[str, Any] | None = None,
+        **kwargs: Any,
     ) -> None:
         if multilabel and ignore_index is not None:
             raise EoforgeError("ignore_index is for multi-class labels; drop it with multilabel")
-        super().__init__(
-            model=model,
-            backbone=backbone,
-            weights=weights,
-            in_channels=in_channels,
-            num_classes=num_classes,
-            lr=lr,
-            weight_decay=weight_decay,
-            scheduler=scheduler,
-            augment=augment,
-            freeze_backbone=freeze_backbone,
-            model_options=model_options,
-            data_info=data_info,
-        )
+        super().__init__(**kwargs)
 
     def build_loss(self, info: DataInfo) -> nn.Module:
         """CE/focal for multi-class, BCE/focal for multi-label."""

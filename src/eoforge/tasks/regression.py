@@ -42,36 +42,13 @@ class RegressionTask(EOTask):
 
     def __init__(
         self,
-        model: str | None = None,
-        backbone: str = "resnet18",
-        weights: str | None = None,
-        in_channels: int | None = None,
         num_outputs: int = 1,
         dense: bool = False,
         loss: str = "mse",
-        lr: float = 1e-3,
-        weight_decay: float = 1e-4,
-        scheduler: str | None = "cosine",
-        augment: bool = True,
-        freeze_backbone: bool = False,
-        model_options: dict[str, Any] | None = None,
-        data_info: dict[str, Any] | None = None,
+        **kwargs: Any,
     ) -> None:
         self.dense_kind = "dense_regression" if dense else "regression"
-        super().__init__(
-            model=model,
-            backbone=backbone,
-            weights=weights,
-            in_channels=in_channels,
-            num_classes=num_outputs,
-            lr=lr,
-            weight_decay=weight_decay,
-            scheduler=scheduler,
-            augment=augment,
-            freeze_backbone=freeze_backbone,
-            model_options=model_options,
-            data_info=data_info,
-        )
+        super().__init__(num_classes=num_outputs, **kwargs)
 
     @property
     def model_task(self) -> str:

@@ -76,36 +76,12 @@ class SegmentationTask(EOTask):
 
     def __init__(
         self,
-        model: str | None = None,
-        backbone: str = "resnet18",
-        weights: str | None = None,
-        in_channels: int | None = None,
-        num_classes: int | None = None,
         loss: str = "ce",
         class_weights: list[float] | None = None,
         ignore_index: int | None = None,
-        lr: float = 1e-3,
-        weight_decay: float = 1e-4,
-        scheduler: str | None = "cosine",
-        augment: bool = True,
-        freeze_backbone: bool = False,
-        model_options: dict[str, Any] | None = None,
-        data_info: dict[str, Any] | None = None,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(
-            model=model,
-            backbone=backbone,
-            weights=weights,
-            in_channels=in_channels,
-            num_classes=num_classes,
-            lr=lr,
-            weight_decay=weight_decay,
-            scheduler=scheduler,
-            augment=augment,
-            freeze_backbone=freeze_backbone,
-            model_options=model_options,
-            data_info=data_info,
-        )
+        super().__init__(**kwargs)
 
     @property
     def ignore_index(self) -> int:
