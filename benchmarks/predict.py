@@ -4,7 +4,8 @@ Scenes: a 4x4 mosaic of 4096x4096x6 uint16 DEFLATE COG tiles (made once in
 ``benchmarks/_work/predict/``, imagery-like content, EPSG:32633); the 8192² scene is its top-left
 2x2 tiles, the 16384² scene all sixteen (both read as multi-file mosaics). Model: ``unet_tiny`` on
 ResNet-18, 6 bands, 6 classes (random weights: speed does not depend on them), tiles of 512²
-with 64 px overlap, batches of 4, output: the class map (COG). Each part runs in a fresh process:
+with 64 px overlap, batches of 2 (the default), output: the class map (COG). Each part runs in a
+fresh process:
 
 - ``predict``: ``predict_scene`` on the 8192² scene — total wall time and peak RSS;
 - ``forward``: the model's forward passes alone over the same number of batches of the same
@@ -34,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-TILE, OVERLAP, BATCH = 512, 64, 4
+TILE, OVERLAP, BATCH = 512, 64, 2
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -30,7 +30,7 @@ def register(sub: Any) -> None:
     p.add_argument("--tile-size", type=int, default=512)
     p.add_argument("--overlap", type=int, default=64)
     p.add_argument("--margin", type=int, default=None, help="default: overlap / 4")
-    p.add_argument("--batch-size", type=int, default=4)
+    p.add_argument("--batch-size", type=int, default=2)
     p.add_argument("--crs", default=None, help="output CRS (default: the input's)")
     p.add_argument("--res", type=float, default=None, help="output pixel size")
     p.add_argument(

@@ -23,10 +23,11 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol, cast
 
 import numpy as np
@@ -203,6 +204,30 @@ class BlockCache:
         if self._held > self.budget:  # a single block beyond the whole budget
             self._blocks.clear()
             self._held = 0
+
+    @contextlib.contextmanager
+    def limited(self, budget: int) -> Iterator[BlockCache]:
+        """Within the block, hold at most ``budget`` bytes (never more than the usual budget).
+
+        For jobs that read each block about once (whole-scene prediction): they need little
+        cache, and the memory is better left to the model.
+
+        Example:
+            >>> cache = BlockCache(budget=1000)
+            >>> with cache.limited(10):
+            ...     cache.budget
+            10
+            >>> cache.budget
+            1000
+        """
+        before = self.budget
+        with self._lock:
+            self.budget = min(before, budget)
+            self._evict()
+        try:
+            yield self
+        finally:
+            self.budget = before
 
     def clear(self) -> None:
         """Forget every block."""

@@ -42,12 +42,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 
 from eoforge.errors import BandNotFoundError, ConfigError, OutputExistsError
 from eoforge.geo import BBox, GridSpec
+from eoforge.io.block_cache import block_cache
 from eoforge.predict.output_spec import OutputSpec, output_spec
 from eoforge.predict.prediction_job import PredictionJob
 from eoforge.predict.strip_blender import StripBlender
 from eoforge.predict.tile_layout import TileLayout
 
-__all__ = ["predict_scene"]
+__all__ = ["READ_CACHE_BYTES", "predict_scene"]
+
+READ_CACHE_BYTES = 96 * 2**20
+"""Decoded-block cache while predicting: tiles read each block about once or twice, and the
+memory is better left to the model (see :meth:`eoforge.io.block_cache.BlockCache.limited`)."""
 
 Array = np.ndarray[Any, Any]
 
@@ -115,7 +120,7 @@ def predict_scene(
     tile_size: int = 512,
     overlap: int = 64,
     margin: int | None = None,
-    batch_size: int = 4,
+    batch_size: int = 2,
     crs: Any = None,
     res: float | tuple[float, float] | None = None,
     bounds: BBox | Sequence[float] | None = None,
@@ -200,12 +205,15 @@ def predict_scene(
     cols = layout.shape[1]
     console = Console(stderr=True)
     columns = [*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn()]
-    with Progress(
-        *columns,
-        TimeRemainingColumn(),
-        console=console,
-        disable=not (progress and console.is_terminal),
-    ) as bar:
+    with (
+        block_cache().limited(READ_CACHE_BYTES),
+        Progress(
+            *columns,
+            TimeRemainingColumn(),
+            console=console,
+            disable=not (progress and console.is_terminal),
+        ) as bar,
+    ):
         done = bar.add_task(
             f"predicting {out.name}", total=len(layout), completed=job.next_row * cols
         )
