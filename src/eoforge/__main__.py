@@ -2,4 +2,5 @@
 
 from eoforge.cli.main import main
 
-raise SystemExit(main())
+if __name__ == "__main__":  # not when a spawned process (a Dask worker) re-imports this module
+    raise SystemExit(main())
