@@ -30,8 +30,8 @@ def test_predict_writes_a_map_and_refuses_to_overwrite(
 ) -> None:
     ckpt, scene = checkpoint_and_scene
     out = tmp_path / "map.tif"
-    args = ["predict", str(ckpt), str(scene), "-o", str(out), "--tile-size", "32"]
-    assert main([*args, "--overlap", "8"]) == 0
+    args = ["predict", str(ckpt), str(scene), "-o", str(out), "--tile-size", "32", "--overlap", "8"]
+    assert main(args) == 0
     with rasterio.open(out) as ds:
         assert ds.shape == (70, 90) and ds.dtypes[0] == "uint8"
     assert "wrote" in capsys.readouterr().err
