@@ -97,3 +97,30 @@ def test_a_missing_config_file_fails_on_one_line(capsys: pytest.CaptureFixture[s
 def test_debug_shows_the_traceback(tiny_config: Path) -> None:
     with pytest.raises(Exception, match="hinge"):
         main(["--debug", "fit", "--config", str(tiny_config), "--model.init_args.loss", "hinge"])
+
+
+def test_fit_a_sparse_regression_from_a_config(tiny_config: Path) -> None:
+    """The task of every shipped regression config trains through Lightning's CLI."""
+    import numpy as np
+    import rasterio
+
+    config = yaml.safe_load(tiny_config.read_text())
+    image = config["data"]["init_args"]["images"][0]
+    with rasterio.open(image) as ds:
+        profile = ds.profile | {"count": 1, "dtype": "float32", "nodata": float("nan")}
+    target = np.full((1, profile["height"], profile["width"]), np.nan, dtype="float32")
+    target[0, ::9, ::7] = 100.0
+    path = tiny_config.parent / "agb.tif"
+    with rasterio.open(path, "w", **profile) as ds:
+        ds.write(target)
+    config["model"] = {
+        "class_path": "eoforge.tasks.RegressionTask",
+        "init_args": {"backbone": "pixel_mlp", "dense": True, "loss": "huber"},
+    }
+    data = config["data"]["init_args"]
+    data.pop("mask"), data.pop("test_mask"), data.pop("test_images")
+    data["target"] = str(path)
+    config["trainer"]["default_root_dir"] = str(tiny_config.parent / "runs_regression")
+    regression = tiny_config.parent / "regression.yaml"
+    regression.write_text(yaml.safe_dump(config))
+    assert main(["fit", "--config", str(regression)]) == 0

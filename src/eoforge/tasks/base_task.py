@@ -91,6 +91,14 @@ class EOTask(LightningModule):
         if scheduler not in (None, "cosine"):
             raise EoforgeError(f"scheduler={scheduler!r} is not known; use 'cosine' or null")
         self.save_hyperparameters()
+        shared = {
+            "model": model, "backbone": backbone, "weights": weights, "in_channels": in_channels,
+            "num_classes": num_classes, "lr": lr, "weight_decay": weight_decay,
+            "scheduler": scheduler, "augment": augment, "freeze_backbone": freeze_backbone,
+            "model_options": model_options, "data_info": data_info,
+        }  # fmt: skip
+        for key, value in shared.items():  # Lightning's CLI saves only the subclass's own names
+            self.hparams.setdefault(key, value)
         self.model = None
         self.normalize: nn.Module = nn.Identity()
         self.augmenter = RandomFlipRotate()
