@@ -68,12 +68,31 @@ def EoforgeCLI(args: Sequence[str]) -> Any:  # noqa: N802 - reads like the class
     return _cli_class()(args)
 
 
+def _log_to_current_stderr() -> None:
+    """Point Lightning's log handlers at today's ``sys.stderr``.
+
+    Lightning attaches them to the stream of the moment it is first imported; when the program
+    (or a test harness) has replaced ``sys.stderr`` since, log lines would go to a closed stream.
+    """
+    import contextlib
+    import logging
+
+    for name in ("lightning", "lightning.pytorch", "lightning.fabric", "torchmetrics"):
+        for handler in logging.getLogger(name).handlers:
+            if isinstance(handler, logging.StreamHandler) and not isinstance(
+                handler, logging.FileHandler
+            ):
+                with handler.lock or contextlib.nullcontext():  # not setStream: it flushes
+                    handler.stream = sys.stderr  # the old stream, which may be closed
+
+
 def run_lightning_cli(args: Sequence[str]) -> int:
     """Run ``fit``/``validate``/``test``; configuration errors become :class:`ConfigError`.
 
     Raises:
         ConfigError: the config or command line is not valid (message on one line).
     """
+    _log_to_current_stderr()
     try:
         EoforgeCLI(args)
     except argparse.ArgumentError as err:
