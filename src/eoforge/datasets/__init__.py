@@ -43,11 +43,21 @@ if TYPE_CHECKING:
     from eoforge.datasets.scene_folder import SceneFolderDataset as SceneFolderDataset
 
 _WHERE = {
+    "AGBD": "eoforge.datasets.agbd",
+    "BigEarthNet": "eoforge.datasets.bigearthnet",
     "ChipDataset": "eoforge.datasets.chip_dataset",
+    "EuroSAT": "eoforge.datasets.eurosat",
+    "EuroSATRGB": "eoforge.datasets.eurosat_rgb",
+    "KuroSiwo": "eoforge.datasets.kurosiwo",
+    "LandCoverAI": "eoforge.datasets.landcoverai",
     "MaskLookup": "eoforge.datasets.mask_lookup",
+    "OAMTCD": "eoforge.datasets.oamtcd",
     "PairedFilesDataset": "eoforge.datasets.paired_files",
+    "ReBEN": "eoforge.datasets.reben",
+    "ReBENMaps": "eoforge.datasets.reben_maps",
     "RemoteFile": "eoforge.datasets.remote_file",
     "SceneFolderDataset": "eoforge.datasets.scene_folder",
+    "So2Sat": "eoforge.datasets.so2sat",
     "download_url": "eoforge.datasets.download",
     "extract_archive": "eoforge.datasets.archives",
     "fetch_files": "eoforge.datasets.fetch_files",

@@ -343,7 +343,10 @@ class ChipDataset(Dataset[Sample]):
         bands = []
         for band in cls.all_bands:
             try:
-                found = band_info(band, sensor=cls.sensor)
+                try:
+                    found = band_info(band, sensor=cls.sensor)
+                except BandNotFoundError:  # a band of another sensor (VV beside Sentinel-2)
+                    found = band_info(band)
                 described: dict[str, Any] = {
                     "description": found.description,
                     "wavelength_nm": found.wavelength_nm,

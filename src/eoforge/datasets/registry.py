@@ -28,7 +28,18 @@ __all__ = ["BUILTIN_DATASETS", "get_dataset", "list_datasets", "register_dataset
 
 D = TypeVar("D", bound="type[ChipDataset]")
 
-BUILTIN_DATASETS: Final[dict[str, str]] = {}
+BUILTIN_DATASETS: Final[dict[str, str]] = {
+    "agbd": "eoforge.datasets.agbd",
+    "bigearthnet": "eoforge.datasets.bigearthnet",
+    "eurosat": "eoforge.datasets.eurosat",
+    "eurosat_rgb": "eoforge.datasets.eurosat_rgb",
+    "kurosiwo": "eoforge.datasets.kurosiwo",
+    "landcoverai": "eoforge.datasets.landcoverai",
+    "oamtcd": "eoforge.datasets.oamtcd",
+    "reben": "eoforge.datasets.reben",
+    "reben_maps": "eoforge.datasets.reben_maps",
+    "so2sat": "eoforge.datasets.so2sat",
+}
 """eoforge's own benchmark datasets: registry name → module that defines (and registers) it.
 
 The module is imported on the first look-up of its name, so listing names costs no import. A
