@@ -300,13 +300,24 @@ def test_resume_with_other_settings_is_refused(tmp_path: Path) -> None:
         predict_scene(pixel_task(), scene, tmp_path / "map.tif", resume=True, progress=False)
 
 
-def test_dask_cluster_gives_the_same_file(tmp_path: Path) -> None:
+def test_dask_cluster_gives_the_same_file(tmp_path: Path, monkeypatch: Any) -> None:
+    from eoforge.predict import dask_tiles
+
     scene = write_scene(tmp_path / "scene.tif", 200, 180, nodata=0, holes=True)
     ckpt = save_task(pixel_task(), tmp_path / "task.ckpt")
     single = predict_scene(ckpt, scene, tmp_path / "one.tif", tile_size=64, overlap=16,
                            progress=False)  # fmt: skip
+    folders: list[Path] = []
+
+    def handoff_here(bytes_in_flight: int) -> Path:
+        folders.append(tmp_path / "handoff")
+        folders[-1].mkdir()
+        return folders[-1]
+
+    monkeypatch.setattr(dask_tiles, "handoff_folder", handoff_here)
     report: dict[str, Any] = {}
     dask = predict_scene(ckpt, scene, tmp_path / "dask.tif", tile_size=64, overlap=16,
                          workers=2, progress=False, report=report)  # fmt: skip
     assert dask.read_bytes() == single.read_bytes()
     assert report["skipped"] > 0
+    assert folders and not folders[0].exists()  # results came through the folder, then it went

@@ -2,8 +2,10 @@
 
 Each Dask task predicts one batch of a row of tiles (:func:`~eoforge.predict.tile_runner.batches`):
 the worker reads those tiles itself through the data engine, runs the model (loaded once per
-worker process, on one thread) and returns the weighted outputs; the client blends and writes
-them in order, exactly as a single process does, so the map is identical. ``workers=N`` starts a
+worker process, on one thread, freed memory kept for the next batch) and returns the weighted
+outputs (on a local cluster through a shared folder, :mod:`eoforge.predict.tile_handoff`); the
+client blends and writes them in order, exactly as a single process does, so the map is
+identical. ``workers=N`` starts a
 local cluster of N processes; ``scheduler="tcp://host:8786"`` uses an existing one (its workers
 must see the same files at the same paths).
 
@@ -16,14 +18,18 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 from collections import deque
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import torch
 
 from eoforge.errors import ConfigError
 from eoforge.geo import GridSpec
+from eoforge.heap_reuse import keep_freed_memory_for_good
+from eoforge.predict.tile_handoff import handoff_folder, load_results, save_results
 from eoforge.predict.tile_layout import TileLayout
 from eoforge.predict.tile_runner import TileResult, TileRunner, batches
 
@@ -32,34 +38,36 @@ __all__ = ["DaskTileRunner"]
 _RUNNERS: dict[str, TileRunner] = {}  # per worker process: settings key -> runner
 
 
-def _model_bytes(model: Any) -> tuple[str, bytes | str]:
-    if isinstance(model, str | os.PathLike):
-        return "path", os.fspath(model)
+def inference_module(task: Any) -> torch.nn.Module:
+    """The task's forward pass as a plain module: normalisation, then the model.
+
+    What the workers run: unpickling it needs eoforge's models and transforms, not Lightning
+    (importing which would cost each worker seconds before its first tile).
+    """
+    return torch.nn.Sequential(task.normalize, task.model).cpu().eval()
+
+
+def _module_bytes(task: Any) -> bytes:
     buffer = io.BytesIO()
-    torch.save(model, buffer)
-    return "pickle", buffer.getvalue()
+    torch.save(inference_module(task), buffer)
+    return buffer.getvalue()
 
 
 def _worker_runner(key: str, spec: dict[str, Any]) -> TileRunner:
     runner = _RUNNERS.get(key)
     if runner is None:
         from eoforge.data import GeoDataset, RasterSource
-        from eoforge.tasks import load_task
 
         torch.set_num_threads(1)  # one thread per worker process; processes run side by side
-        how, model = spec["model"]
-        if how == "path":
-            task = load_task(model)
-        else:
-            task = torch.load(io.BytesIO(model), weights_only=False)
-        task.eval()
+        keep_freed_memory_for_good()  # the worker predicts batch after batch of the same sizes
+        module = torch.load(io.BytesIO(spec["module"]), weights_only=False).eval()
         names = spec["band_names"]
         source = (
             RasterSource(spec["inputs"], bands=names) if names else RasterSource(spec["inputs"])
         )
         ds = GeoDataset(source, crs=spec["crs"], res=spec["res"])
         runner = TileRunner(
-            task, ds, spec["grid"], spec["layout"], spec["kind"], spec["band_index"],
+            module, ds, spec["grid"], spec["layout"], spec["kind"], spec["band_index"],
             spec["batch_size"],
         )  # fmt: skip
         _RUNNERS.clear()
@@ -67,8 +75,38 @@ def _worker_runner(key: str, spec: dict[str, Any]) -> TileRunner:
     return runner
 
 
-def _predict(key: str, spec: dict[str, Any], i: int, cols: list[int]) -> list[TileResult]:
-    return _worker_runner(key, spec).predict_batch_of_row(i, cols)
+def _prepare(key: str, spec: dict[str, Any]) -> None:
+    _worker_runner(key, spec)  # a task, so that `spec` comes from the worker's own copy
+
+
+def _predict(key: str, spec: dict[str, Any], i: int, cols: list[int]) -> Any:
+    results = _worker_runner(key, spec).predict_batch_of_row(i, cols)
+    if spec["handoff"] is None:
+        return results
+    return save_results(spec["handoff"], f"{i}-{cols[0]}", results)
+
+
+def _local_cluster(local_cluster: Any, workers: int) -> Any:
+    """A local cluster of ``workers`` one-thread processes, without Dask's malloc trimming.
+
+    Dask's nanny sets ``MALLOC_TRIM_THRESHOLD_=65536`` in its workers (to hand memory back to
+    the system sooner); for a model's forward pass that means every activation buffer is
+    mapped and page-faulted anew, about 40 % slower on a CPU. A prediction worker holds one
+    batch at a time, so the trimming buys nothing: it is left out. The nanny also writes its
+    variables into this process's environment; they are put back as they were.
+    """
+    import dask
+
+    saved = dict(os.environ)
+    try:
+        with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+            return local_cluster(
+                n_workers=workers, threads_per_worker=1, processes=True,
+                dashboard_address=None, silence_logs=40,
+            )  # fmt: skip
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 class DaskTileRunner:
@@ -76,7 +114,7 @@ class DaskTileRunner:
 
     def __init__(
         self,
-        model: Any,
+        task: Any,
         inputs: Any,
         grid: GridSpec,
         layout: TileLayout,
@@ -103,22 +141,31 @@ class DaskTileRunner:
         else:
             if not workers or workers < 1:
                 raise ConfigError(f"workers={workers!r} is not valid; give 1 or more")
-            self.cluster = LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True,
-                dashboard_address=None, silence_logs=40,
-            )  # fmt: skip
+            self.cluster = _local_cluster(LocalCluster, workers)
             self.client = Client(self.cluster)
         self.layout = layout
         self.batch_size = batch_size
         self.ahead = 2 * max(len(self.client.scheduler_info()["workers"]), 1)
+        self.handoff: Path | None = None
+        if self.cluster is not None:  # workers on this machine: results through a shared folder
+            outputs = int(getattr(getattr(task, "hp", None), "num_classes", 1) or 1)
+            in_flight = self.ahead * batch_size * (outputs + 1) * layout.tile**2 * 4
+            self.handoff = handoff_folder(in_flight)
         spec = {
-            "model": _model_bytes(model), "inputs": inputs, "crs": crs, "res": res,
+            "module": _module_bytes(task), "inputs": inputs, "crs": crs, "res": res,
             "band_names": list(band_names) if band_names else None, "grid": grid,
             "layout": layout, "kind": kind, "band_index": list(band_index),
-            "batch_size": batch_size,
+            "batch_size": batch_size, "handoff": str(self.handoff) if self.handoff else None,
         }  # fmt: skip
         self.key = f"{id(self)}-{os.getpid()}"
         [self.spec] = self.client.scatter([spec], broadcast=True)
+        # every worker imports eoforge, loads the model and opens the inputs now, side by side
+        # (the first tasks would otherwise pay for it on one worker after the other)
+        addresses = list(self.client.scheduler_info()["workers"])
+        self.client.gather([
+            self.client.submit(_prepare, self.key, self.spec, workers=[w], pure=False)
+            for w in addresses
+        ])  # fmt: skip
         self.predicted = 0
         self.skipped = 0
 
@@ -135,7 +182,10 @@ class DaskTileRunner:
                 queue.append((i, cols, future))
                 submitted += 1
             i, cols, future = queue.popleft()
-            for j, result in zip(cols, future.result(), strict=True):
+            results = future.result()
+            if self.handoff is not None:
+                results = load_results(results)
+            for j, result in zip(cols, results, strict=True):
                 if result[0] is None:
                     self.skipped += 1
                 else:
@@ -147,3 +197,5 @@ class DaskTileRunner:
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
+        if self.handoff is not None:
+            shutil.rmtree(self.handoff, ignore_errors=True)

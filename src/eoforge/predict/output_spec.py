@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from eoforge.errors import ConfigError
-from eoforge.tasks import DataInfo
+
+if TYPE_CHECKING:  # not at run time: Dask workers import this module without Lightning
+    from eoforge.tasks import DataInfo
 
 __all__ = ["KINDS", "OutputKind", "OutputSpec", "output_spec"]
 

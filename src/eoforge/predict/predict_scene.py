@@ -6,8 +6,10 @@ scene; only the tiles' pixels are read), predicted in batches, blended with smoo
 (:mod:`eoforge.predict.strip_blender`): memory depends on the tile size, the batch size and the
 scene's width times the overlap, never on the scene's area. The map is then published as a
 Cloud-Optimised GeoTIFF with overviews, the checkpoint's class names and colours, nodata where
-the input had no data. Killed jobs resume (``resume=True``) to the byte-identical file; tiles can
-run on a Dask cluster (``workers=N`` or ``scheduler="tcp://…"``), with the same result.
+the input had no data. While tiles run, freed heap memory is kept for the next batch
+(:func:`eoforge.heap_reuse.keep_freed_memory`: no page faults on every activation buffer).
+Killed jobs resume (``resume=True``) to the byte-identical file; tiles can run on a Dask
+cluster (``workers=N`` or ``scheduler="tcp://…"``), with the same result.
 
 Example:
     >>> import tempfile, pathlib, numpy as np
@@ -42,6 +44,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 
 from eoforge.errors import BandNotFoundError, ConfigError, OutputExistsError
 from eoforge.geo import BBox, GridSpec
+from eoforge.heap_reuse import keep_freed_memory
 from eoforge.io.block_cache import block_cache
 from eoforge.predict.output_spec import OutputSpec, output_spec
 from eoforge.predict.prediction_job import PredictionJob
@@ -195,7 +198,7 @@ def predict_scene(
         from eoforge.predict.dask_tiles import DaskTileRunner
 
         runner: Any = DaskTileRunner(
-            model, inputs, grid, layout, spec.kind, band_index, batch_size, crs=crs, res=res,
+            task, inputs, grid, layout, spec.kind, band_index, batch_size, crs=crs, res=res,
             band_names=band_names, workers=workers, scheduler=scheduler, device=device,
         )  # fmt: skip
     else:
@@ -206,6 +209,7 @@ def predict_scene(
     console = Console(stderr=True)
     columns = [*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn()]
     with (
+        keep_freed_memory(),
         block_cache().limited(READ_CACHE_BYTES),
         Progress(
             *columns,

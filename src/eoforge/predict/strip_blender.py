@@ -48,6 +48,13 @@ Finish = Callable[[Array, Array, int, int], None]
 """``finish(value_sums (bands, h, w), weight_sums (h, w), row, col)`` for a finished window."""
 
 
+def _owned_float32(a: Array) -> Array:
+    """``a`` itself when it is a writeable float32 array, else a float32 copy."""
+    if a.dtype == np.float32 and a.flags.writeable:
+        return a
+    return np.array(a, dtype=np.float32)
+
+
 class StripBlender:
     """Accumulates ``weight × output`` and ``weight`` of tiles; hands out finished windows.
 
@@ -100,7 +107,8 @@ class StripBlender:
         """Add tile ``(row, j)`` of the current row.
 
         ``values`` is weight × output ``(bands, tile, tile)`` and ``weights`` ``(tile, tile)``;
-        both ``None`` for a tile without data (skipped).
+        both ``None`` for a tile without data (skipped). Writeable float32 arrays are taken
+        over (summed into in place, no copy): do not reuse them after the call.
         """
         if j != self._j + 1:
             raise EoforgeError(f"tile {j} of row {self.row} out of order (after {self._j})")
@@ -109,14 +117,15 @@ class StripBlender:
         height = self._bottom - self._top
         c0 = int(lay.cols[j])
         c1 = min(c0 + lay.tile, lay.width)
-        act_v = np.zeros((self.bands, height, c1 - c0), dtype=np.float32)
-        act_w = np.zeros((height, c1 - c0), dtype=np.float32)
+        if values is not None and weights is not None:  # taken over: summed into in place
+            act_v = _owned_float32(values[:, :height, : c1 - c0])
+            act_w = _owned_float32(weights[:height, : c1 - c0])
+        else:
+            act_v = np.zeros((self.bands, height, c1 - c0), dtype=np.float32)
+            act_w = np.zeros((height, c1 - c0), dtype=np.float32)
         carried = self._right_w.shape[1]
         act_v[:, :, :carried] += self._right_v
         act_w[:, :carried] += self._right_w
-        if values is not None and weights is not None:
-            act_v += values[:, :height, : c1 - c0]
-            act_w += weights[:height, : c1 - c0]
         stop = int(lay.cols[j + 1]) if j + 1 < len(lay.cols) else lay.width
         a, b = self._next_col - c0, stop - c0
         seg_v, seg_w = act_v[:, :, a:b], act_w[:, a:b]

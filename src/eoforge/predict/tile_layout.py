@@ -137,9 +137,25 @@ class TileLayout:
         return edge_ramp(self.tile, margin, ramp, index > 0, index < count - 1)
 
     def weights(self, i: int, j: int) -> Array:
-        """The ``(tile, tile)`` float32 weight window of tile ``(i, j)``."""
-        w = np.outer(self._axis(i, len(self.rows)), self._axis(j, len(self.cols)))
-        return w.astype(np.float32)
+        """The ``(tile, tile)`` float32 weight window of tile ``(i, j)`` (read-only: shared).
+
+        There are at most nine distinct windows (inner, edge and corner tiles); each is made
+        once per layout.
+        """
+        key = (i > 0, i < len(self.rows) - 1, j > 0, j < len(self.cols) - 1)
+        cache: dict[tuple[bool, ...], Array] = self.__dict__.setdefault("_windows", {})
+        window = cache.get(key)
+        if window is None:
+            w = np.outer(self._axis(i, len(self.rows)), self._axis(j, len(self.cols)))
+            window = w.astype(np.float32)
+            window.flags.writeable = False
+            cache[key] = window
+        return window
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_windows", None)  # made again where needed
+        return state
 
     def final_rows(self, i: int) -> int:
         """The end of the output rows that no tile after row ``i`` of tiles touches."""

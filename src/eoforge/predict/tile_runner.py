@@ -50,10 +50,14 @@ def batches(tiles: int, batch_size: int) -> list[list[int]]:
 def predict_batch(task: Any, images: Array, kind: str) -> Array:
     """The model's per-pixel outputs for ``images`` ``(B, C, H, W)``: probabilities or values.
 
-    Runs without gradients, on the task's device; returns float32 ``(B, K, H, W)``.
+    ``task`` is an eoforge task or any module mapping raw images to outputs. Runs without
+    gradients, on the task's device; returns float32 ``(B, K, H, W)``.
     """
+    device = getattr(task, "device", None)
+    if device is None:  # a plain module (on a Dask worker): where its parameters are
+        device = next(iter(task.parameters()), torch.empty(0)).device
     with torch.inference_mode():
-        x = torch.from_numpy(np.ascontiguousarray(images)).to(task.device)
+        x = torch.from_numpy(np.ascontiguousarray(images)).to(device)
         out = task(x)
         if kind != "values":
             out = torch.softmax(out, dim=1)
@@ -150,5 +154,7 @@ class TileRunner:
                 results.append((None, None))
                 continue
             weights = self.layout.weights(i, j) * read[1]
-            results.append((outputs[j] * weights[None], weights))
+            values = outputs[j]  # this batch's own array: weighted in place
+            values *= weights[None]
+            results.append((values, weights))
         return results
