@@ -17,6 +17,12 @@ fresh process:
   inside the measured call: its start-up, several seconds of starting processes and importing
   in them, counts).
 
+The timed parts (forward, predict 8192², dask) run ``--repeats`` times, alternating, and the
+fastest run of each counts (the machine is shared: a slow spell should not decide a ratio).
+Modules are imported before the clock starts on every side (eoforge, Lightning: several
+seconds of a fresh process that are no part of predicting); loading the checkpoint, indexing
+the inputs and writing the COG are timed.
+
 Targets: predict / forward <= 1.15; peak RSS (8192²) <= 1.5 GB and RSS (16384²) <= 1.1 x that;
 workers=2 >= 1.6 x workers=1.
 
@@ -48,6 +54,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--tile-size", type=int, default=4096, help="side of each mosaic tile")
     p.add_argument("--quick", action="store_true")
     p.add_argument("--json", type=Path)
+    p.add_argument("--repeats", type=int, default=2, help="runs of the timed parts (fastest kept)")
     p.add_argument("--part", help=argparse.SUPPRESS)
     p.add_argument("--arg", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -115,6 +122,7 @@ def ensure_data(args: argparse.Namespace) -> dict[str, Any]:
 # ---------------------------------------------------------------------------- the parts
 def part_predict(data: dict[str, Any], scene: str, out: Path) -> dict[str, Any]:
     from eoforge.predict import predict_scene
+    from eoforge.tasks import load_task  # noqa: F401 - imported before the clock, as in forward
 
     report: dict[str, Any] = {}
     t0 = time.perf_counter()
@@ -154,6 +162,7 @@ def part_forward(data: dict[str, Any], heap: str) -> dict[str, Any]:
 
 def part_dask(data: dict[str, Any], workers: int, out: Path) -> dict[str, Any]:
     from eoforge.predict import predict_scene
+    from eoforge.tasks import load_task  # noqa: F401 - imported before the clock, as in forward
 
     t0 = time.perf_counter()
     predict_scene(
@@ -179,6 +188,16 @@ def run_part(args: argparse.Namespace, part: str, arg: str = "") -> dict[str, An
     return result
 
 
+def _fastest(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """The fastest of a part's runs (the one least disturbed), with all runs' seconds."""
+    good = [r for r in results if "error" not in r]
+    if not good:
+        return results[0]
+    best = dict(min(good, key=lambda r: r["seconds"]))
+    best["runs_seconds"] = [r["seconds"] for r in good]
+    return best
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     sys.path.insert(0, str(HERE))
@@ -193,14 +212,13 @@ def main(argv: list[str] | None = None) -> int:
             result = part_dask(data, int(args.arg), out)
         print("RESULT " + json.dumps(result), flush=True)
         return 0
-    parts = {
-        "forward": run_part(args, "forward", "kept"),
-        "forward_plain": run_part(args, "forward", "plain"),
-        "predict_small": run_part(args, "predict", "small"),
-        "predict_large": run_part(args, "predict", "large"),
-        "dask_1": run_part(args, "dask", "1"),
-        "dask_2": run_part(args, "dask", "2"),
-    }
+    runs: dict[str, list[dict[str, Any]]] = {}
+    order = [("forward", "forward", "kept"), ("predict_small", "predict", "small")] * args.repeats
+    order += [("forward_plain", "forward", "plain"), ("predict_large", "predict", "large")]
+    order += [("dask_1", "dask", "1"), ("dask_2", "dask", "2")] * args.repeats
+    for name, part, arg in order:  # alternating: a slow spell of the machine hits both sides
+        runs.setdefault(name, []).append(run_part(args, part, arg))
+    parts = {name: _fastest(results) for name, results in runs.items()}
     ratios = {}
     if "error" not in parts["forward"] and "error" not in parts["predict_small"]:
         ratios["predict/forward"] = round(

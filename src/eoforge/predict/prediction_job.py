@@ -4,7 +4,7 @@ Beside the output ``map.tif`` the job keeps a folder ``.map.tif.partial/`` holdi
 
 - ``pixels.raw`` — the map's finished pixels, written as they are finished
   (:class:`~eoforge.io.raw_raster.RawRaster`; a killed process loses none of them);
-- ``strip.npz`` — the blending strip after the last finished row of tiles;
+- ``strip.npy`` — the blending strip after the last finished row of tiles (values, weights);
 - ``journal.json`` — the job's settings (a fingerprint of checkpoint, inputs, grid, tiles,
   output kind) and the last finished row of tiles, written after the strip (both atomically:
   temporary file, then rename).
@@ -42,7 +42,7 @@ from eoforge.io.raw_raster import RawRaster
 __all__ = ["PredictionJob", "fingerprint"]
 
 Array = np.ndarray[Any, Any]
-_VERSION = 1
+_VERSION = 2
 
 
 def fingerprint(settings: dict[str, Any]) -> str:
@@ -96,9 +96,10 @@ class PredictionJob:
                     "options, or without --resume to start over"
                 )
             raw = RawRaster.open(partial / "pixels.raw", grid, bands, dtype)
-            with np.load(partial / "strip.npz") as strip:
-                state = {k: strip[k] for k in strip.files}
-            return cls(output, partial, raw, digest, int(facts["rows_done"]) + 1, state)
+            strip = np.load(partial / "strip.npy")  # (bands + 1, h, w): values, then weights
+            row = int(facts["rows_done"])
+            state = {"values": strip[:-1], "weights": strip[-1], "row": np.array(row)}
+            return cls(output, partial, raw, digest, row + 1, state)
         if partial.exists():
             shutil.rmtree(partial)
         partial.mkdir(parents=True)
@@ -109,9 +110,13 @@ class PredictionJob:
 
     def checkpoint(self, row: int, strip: dict[str, Array]) -> None:
         """Record that row ``row`` of tiles is finished (strip first, then the journal)."""
-        tmp = self.partial / ".strip.tmp.npz"
-        np.savez(tmp, values=strip["values"], weights=strip["weights"], row=strip["row"])
-        os.replace(tmp, self.partial / "strip.npz")
+        values, weights = strip["values"], strip["weights"]
+        stack = np.empty((values.shape[0] + 1, *weights.shape), dtype=np.float32)
+        stack[:-1], stack[-1] = values, weights
+        tmp = self.partial / ".strip.tmp.npy"
+        with open(tmp, "wb") as f:  # a plain .npy: no zip checksum over megabytes every row
+            np.save(f, stack, allow_pickle=False)
+        os.replace(tmp, self.partial / "strip.npy")
         facts = {"version": _VERSION, "settings": self.settings_hash, "rows_done": row}
         _write_atomic(self.partial / "journal.json", json.dumps(facts).encode())
 

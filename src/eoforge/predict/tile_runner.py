@@ -126,7 +126,9 @@ class TileRunner:
 
         rows, n = self.layout.shape
         tiles = [(i, j) for i in range(start, rows) for j in range(n)]
-        reads = iter(stream_map(self._read, [self.query(i, j) for i, j in tiles]))
+        queries = [self.query(i, j) for i, j in tiles]
+        # one batch ahead: reading a tile takes a fraction of its forward pass
+        reads = iter(stream_map(self._read, queries, ahead=self.batch_size))
         for i in range(start, rows):
             for cols in batches(n, self.batch_size):
                 pending = [(j, next(reads)) for j in cols]
