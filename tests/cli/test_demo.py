@@ -28,6 +28,8 @@ def test_demo_writes_checkpoint_metrics_report_and_figures(demo_out: Path) -> No
     assert 0.0 <= metrics["test"]["mIoU"] <= 1.0
     assert metrics["held_out_scene"].endswith("tile_3.tif")
     assert set(metrics["split"]["splits"]) == {"train", "val"}
+    # the last validation epoch is kept (trainer.test() would have replaced it)
+    assert {"mIoU", "OA", "loss"} <= set(metrics["val_last_epoch"])
     assert metrics["test_pixels"] > 0.9 * 256 * 256  # the held-out tile, reprojected, once
     report = (demo_out / "report.md").read_text()
     for figure in ("examples", "confusion", "curves", "map"):

@@ -18,9 +18,11 @@ import torch
 from affine import Affine
 from torch import nn
 
+from eoforge.data import GeoDataset, RasterSource
 from eoforge.errors import BandNotFoundError, ConfigError, OutputExistsError
 from eoforge.geo import BBox, GridSpec, rio_crs
 from eoforge.predict import TileLayout, predict_scene
+from eoforge.predict.tile_runner import TileRunner, model_device
 from eoforge.tasks import RegressionTask, SegmentationTask, save_task
 
 BANDS = ["B04", "B08", "B11"]
@@ -250,7 +252,7 @@ def test_mosaic_of_two_crs_and_bounds(tmp_path: Path) -> None:
 
 KILL_SCRIPT = """
 import sys, time, torch
-from eoforge.predict import predict_scene
+from eoforge.predict import predict_scene, prediction_job
 from eoforge.tasks import load_task
 task = load_task(sys.argv[1])
 forward = task.model.forward
@@ -258,6 +260,7 @@ def slow(x):
     time.sleep(float(sys.argv[4]))
     return forward(x)
 task.model.forward = slow
+prediction_job.CHECKPOINT_SECONDS = 0.0  # record every row
 predict_scene(task, sys.argv[2], sys.argv[3], tile_size=64, overlap=16, batch_size=2,
               resume=True, progress=False)
 """
@@ -321,3 +324,36 @@ def test_dask_cluster_gives_the_same_file(tmp_path: Path, monkeypatch: Any) -> N
     assert dask.read_bytes() == single.read_bytes()
     assert report["skipped"] > 0
     assert folders and not folders[0].exists()  # results came through the folder, then it went
+
+
+# ---------------------------------------------------------------- TileRunner: in line / ahead
+def _run(scene: Path, read_ahead: bool | None) -> tuple[list, TileRunner]:
+    ds = GeoDataset(RasterSource(scene))
+    grid = ds.grid
+    layout = TileLayout(grid.height, grid.width, 64, 16)
+    runner = TileRunner(pixel_task(), ds, grid, layout, "classes", [0, 1, 2], 3,
+                        read_ahead=read_ahead)  # fmt: skip
+    assert next(runner.tiles(2))[:2] == (2, 0)  # rows before ``start`` are not run
+    return list(runner.tiles()), runner
+
+
+@pytest.mark.parametrize("read_ahead", [None, True])
+def test_in_line_and_read_ahead_give_the_same_tiles(tmp_path: Path, read_ahead: bool) -> None:
+    scene = write_scene(tmp_path / "scene.tif", 300, 230, holes=True, nodata=0)
+    in_line, runner = _run(scene, False)
+    other, runner_other = _run(scene, read_ahead)
+    assert [(i, j) for i, j, _ in in_line] == [(i, j) for i, j, _ in other]
+    for (_, _, (v, w)), (_, _, (v2, w2)) in zip(in_line, other, strict=True):
+        if v is None:
+            assert v2 is None and w2 is None
+        else:
+            np.testing.assert_array_equal(v, v2)
+            np.testing.assert_array_equal(w, w2)
+    assert runner.skipped == runner_other.skipped > 0  # the hole: tiles without data skipped
+    assert runner.predicted == runner_other.predicted > 0
+
+
+def test_model_device_of_tasks_and_plain_modules() -> None:
+    task = pixel_task()
+    assert model_device(task).type == "cpu"
+    assert model_device(task.model).type == "cpu"

@@ -180,6 +180,12 @@ def run_demo(
     t0 = time.perf_counter()
     trainer.fit(task, dm)
     seconds["train"] = time.perf_counter() - t0
+    # Read before testing: trainer.test() replaces the callback metrics.
+    val = {
+        k.removeprefix("val/"): float(v)
+        for k, v in trainer.callback_metrics.items()
+        if k.startswith("val/")
+    }
     checkpoint = out / "model.ckpt"
     tmp = out / ".model.ckpt.tmp"
     trainer.save_checkpoint(tmp)
@@ -199,11 +205,6 @@ def run_demo(
     colors = [list(c) for c in task.data_info.colors]
     map_figure(images[-1], labels[-1], held_out["path"], colors, out / "figures" / "map.png")
     seconds["predict_map"] = time.perf_counter() - t0
-    val = {
-        k.removeprefix("val/"): float(v)
-        for k, v in trainer.callback_metrics.items()
-        if k.startswith("val/")
-    }
     seconds["total"] = time.perf_counter() - t_start
     info = dm.data_info()
     assert dm.spatial_split is not None and dm.test_dataset is not None
