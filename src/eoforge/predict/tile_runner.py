@@ -130,11 +130,11 @@ class TileRunner:
         """``(i, j, (weight × output, weight))`` for every tile of rows ``>= start``, in order.
 
         A tile without data gives ``(None, None)``. On an accelerator one read-ahead stream
-        runs over all the tiles, across rows; on the CPU each batch's tiles are read (side by
-        side) just before its forward pass. The batches are the :func:`batches` of each row,
+        runs over all the tiles, across rows; on the CPU each batch's tiles are read just
+        before its forward pass. The batches are the :func:`batches` of each row,
         and at most one batch of outputs is held at a time.
         """
-        from eoforge.io.read_pool import parallel_map, stream_map
+        from eoforge.io.read_pool import stream_map
 
         rows, n = self.layout.shape
         read_ahead = self.read_ahead
@@ -143,11 +143,12 @@ class TileRunner:
         if not read_ahead:
             # In line: the model's threads fill the cores, and reads beside them would only
             # preempt them (each preempted thread stalls its siblings at the next barrier:
-            # measured 3 s slower of 48 s on an 8192² scene); a batch's tiles read side by side.
+            # measured 3 s slower of 48 s on an 8192² scene). One tile after the other, each
+            # decoding its blocks side by side on the read pool (neighbouring tiles share
+            # blocks: read side by side, they would wait for each other's decoding).
             for i in range(start, rows):
                 for cols in batches(n, self.batch_size):
-                    reads = parallel_map(self._read, [self.query(i, j) for j in cols])
-                    pending = list(zip(cols, reads, strict=True))
+                    pending = [(j, self._read(self.query(i, j))) for j in cols]
                     for j, result in zip(cols, self._flush(i, pending), strict=True):
                         yield i, j, result
             return
