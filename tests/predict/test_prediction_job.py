@@ -28,9 +28,12 @@ def test_rows_are_recorded_at_most_every_checkpoint_seconds(
     journal = job.partial / "journal.json"
     assert not job.checkpoint(0, strip)  # too soon after the start: skipped
     assert json.loads(journal.read_text())["rows_done"] == -1
-    assert job.checkpoint(1, strip, force=True)
+    monkeypatch.setattr(prediction_job, "CHECKPOINT_SECONDS", 0.0)
+    assert job.checkpoint(1, strip)
     assert json.loads(journal.read_text())["rows_done"] == 1
-    assert not job.checkpoint(2, strip)
+    monkeypatch.setattr(prediction_job, "CHECKPOINT_SECONDS", 3600.0)
+    assert not job.checkpoint(2, strip)  # too soon after the last record
+    assert json.loads(journal.read_text())["rows_done"] == 1
     monkeypatch.setattr(prediction_job, "CHECKPOINT_SECONDS", 0.0)
     assert job.checkpoint(3, strip)
     resumed = _job(tmp_path, resume=True)

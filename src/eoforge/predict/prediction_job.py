@@ -114,17 +114,16 @@ class PredictionJob:
         _write_atomic(journal, settings_text.encode())
         return cls(output, partial, raw, digest, 0, None)
 
-    def checkpoint(self, row: int, strip: dict[str, Array], *, force: bool = False) -> bool:
+    def checkpoint(self, row: int, strip: dict[str, Array]) -> bool:
         """Record that row ``row`` of tiles is finished (strip first, then the journal).
 
-        Done when :data:`CHECKPOINT_SECONDS` have passed since the last record (or ``force``);
-        otherwise skipped, and a resumed job starts after the last recorded row.
+        Done when :data:`CHECKPOINT_SECONDS` have passed since the last record; otherwise
+        skipped, and a resumed job starts after the last recorded row.
 
         Returns:
             Whether the row was recorded.
         """
-        now = time.monotonic()
-        if not force and now - self._last_checkpoint < CHECKPOINT_SECONDS:
+        if time.monotonic() - self._last_checkpoint < CHECKPOINT_SECONDS:
             return False
         values, weights = strip["values"], strip["weights"]
         header = {"descr": "<f4", "fortran_order": False,

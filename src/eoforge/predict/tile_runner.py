@@ -140,25 +140,22 @@ class TileRunner:
         read_ahead = self.read_ahead
         if read_ahead is None:
             read_ahead = model_device(self.task).type != "cpu"
-        if not read_ahead:
-            # In line: the model's threads fill the cores, and reads beside them would only
-            # preempt them (each preempted thread stalls its siblings at the next barrier:
-            # measured 3 s slower of 48 s on an 8192² scene). One tile after the other, each
-            # decoding its blocks side by side on the read pool (neighbouring tiles share
-            # blocks: read side by side, they would wait for each other's decoding).
-            for i in range(start, rows):
-                for cols in batches(n, self.batch_size):
-                    pending = [(j, self._read(self.query(i, j))) for j in cols]
-                    for j, result in zip(cols, self._flush(i, pending), strict=True):
-                        yield i, j, result
-            return
-        queries = [self.query(i, j) for i in range(start, rows) for j in range(n)]
-        # an accelerator computes while the cores read the next batch
-        ahead = iter(stream_map(self._read, queries, ahead=self.batch_size))
+        if read_ahead:  # an accelerator computes while the cores read the next batch
+            queries = [self.query(i, j) for i in range(start, rows) for j in range(n)]
+            ahead = iter(stream_map(self._read, queries, ahead=self.batch_size))
         for i in range(start, rows):
             for cols in batches(n, self.batch_size):
-                pending = [(j, next(ahead)) for j in cols]
-                for j, result in zip(cols, self._flush(i, pending), strict=True):
+                if read_ahead:
+                    results = self._flush(i, [(j, next(ahead)) for j in cols])
+                else:
+                    # In line: the model's threads fill the cores, and reads beside them would
+                    # only preempt them (each preempted thread stalls its siblings at the next
+                    # barrier: measured 3 s slower of 48 s on an 8192² scene). One tile after
+                    # the other, each decoding its blocks side by side on the read pool
+                    # (neighbouring tiles share blocks: read side by side, they would wait for
+                    # each other's decoding).
+                    results = self.predict_batch_of_row(i, cols)
+                for j, result in zip(cols, results, strict=True):
                     yield i, j, result
 
     def predict_batch_of_row(self, i: int, cols: Sequence[int]) -> list[TileResult]:
