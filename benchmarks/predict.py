@@ -19,9 +19,9 @@ fresh process:
 
 The timed parts (forward, predict 8192², dask) run ``--repeats`` times, alternating, and the
 fastest run of each counts (the machine is shared: a slow spell should not decide a ratio).
-Modules are imported before the clock starts on every side (eoforge, Lightning: several
-seconds of a fresh process that are no part of predicting); loading the checkpoint, indexing
-the inputs and writing the COG are timed.
+Modules are imported before the clock starts on every side (eoforge, torch, timm: several
+seconds of a fresh process that are no part of predicting; predicting does not import
+Lightning); loading the checkpoint, indexing the inputs and writing the COG are timed.
 
 Before the parts, the page cache's pages of the environment's shared libraries are dropped
 (:func:`evict_library_pages`: right after an install they inflate RSS by ~200 MB).
@@ -81,8 +81,6 @@ def ensure_data(args: argparse.Namespace) -> dict[str, Any]:
     from affine import Affine
     from sampling_data import imagery_like
 
-    from eoforge.tasks import SegmentationTask, save_task
-
     folder = args.work_dir
     folder.mkdir(parents=True, exist_ok=True)
     size = args.tile_size
@@ -106,8 +104,10 @@ def ensure_data(args: argparse.Namespace) -> dict[str, Any]:
             os.replace(tmp, path)
             print(f"  wrote {path.name}", flush=True)
     ckpt = folder / "unet_tiny.ckpt"
-    if not ckpt.exists():
+    if not ckpt.exists():  # the tasks (and Lightning) imported only here: predicting needs neither
         import torch
+
+        from eoforge.tasks import SegmentationTask, save_task
 
         torch.manual_seed(0)
         info = {"bands": [f"B{i}" for i in range(1, 7)],
@@ -148,7 +148,7 @@ def evict_library_pages() -> int:
 # ---------------------------------------------------------------------------- the parts
 def part_predict(data: dict[str, Any], scene: str, out: Path) -> dict[str, Any]:
     from eoforge.predict import predict_scene
-    from eoforge.tasks import load_task  # noqa: F401 - imported before the clock, as in forward
+    from eoforge.tasks import load_trained_model  # noqa: F401 - imported before the clock
 
     report: dict[str, Any] = {}
     t0 = time.perf_counter()
@@ -169,9 +169,9 @@ def part_forward(data: dict[str, Any], heap: str) -> dict[str, Any]:
     from eoforge.heap_reuse import keep_freed_memory
     from eoforge.predict.tile_layout import TileLayout
     from eoforge.predict.tile_runner import batches
-    from eoforge.tasks import load_task
+    from eoforge.tasks import load_trained_model
 
-    task = load_task(data["checkpoint"])
+    task = load_trained_model(data["checkpoint"])
     side = data["scene_px"]["small"]
     layout = TileLayout(side, side, TILE, OVERLAP)
     sizes = [len(b) for _ in range(layout.shape[0]) for b in batches(layout.shape[1], BATCH)]
@@ -188,7 +188,7 @@ def part_forward(data: dict[str, Any], heap: str) -> dict[str, Any]:
 
 def part_dask(data: dict[str, Any], workers: int, out: Path) -> dict[str, Any]:
     from eoforge.predict import predict_scene
-    from eoforge.tasks import load_task  # noqa: F401 - imported before the clock, as in forward
+    from eoforge.tasks import load_trained_model  # noqa: F401 - imported before the clock
 
     t0 = time.perf_counter()
     predict_scene(

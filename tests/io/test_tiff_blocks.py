@@ -244,3 +244,72 @@ def test_cache_budget_follows_gdal_cachemax(
 ) -> None:
     monkeypatch.setenv("GDAL_CACHEMAX", value)
     assert cache_budget_bytes() == expected
+
+
+def _cached() -> list[DecodedBlock]:
+    return [b for b, _ in block_cache_module.block_cache()._blocks.values()]
+
+
+@pytest.mark.parametrize("layout", range(len(LAYOUTS)))
+def test_whole_block_scans_equal_gdal_and_inflate_blocks_to_their_end(
+    files: dict[tuple[int, str], Path], layout: int
+) -> None:
+    """Prediction's mode: blocks inflated whole (a file's short last strip included)."""
+    cache = block_cache_module.block_cache()
+    cache.clear()
+    with rasterio.open(files[layout, "uint16"]) as ds, cache.limited(10**8, whole_blocks=True):
+        lay = tiff_layout(ds)
+        assert lay is not None
+        for window in (Window(0, 0, 50, 20), Window(100, 60, 70, 90), Window(5, 140, 40, 10)):
+            got = read_tiff_window(ds, lay, [3, 1], window)
+            np.testing.assert_array_equal(got, ds.read([3, 1], window=window))
+        rows = lay.block_shape[0]
+        for key, (block, size) in cache._blocks.items():
+            in_image = min(rows, ds.height - key[2] * rows)  # a last strip stores no more
+            assert block.rows >= in_image  # inflated to its end, not to the window's last row
+            assert size == block.nbytes == block.data.nbytes  # no stream left to count
+    assert not cache.whole_blocks  # only inside limited()
+
+
+def test_cache_counts_what_its_blocks_hold(files: dict[tuple[int, str], Path]) -> None:
+    """Partly inflated blocks count their compressed rest; it leaves the count as it is used."""
+    cache = block_cache_module.block_cache()
+    cache.clear()
+    with rasterio.open(files[0, "uint16"]) as ds:
+        lay = tiff_layout(ds)
+        for window in (Window(0, 0, 170, 5), Window(0, 10, 170, 20), Window(30, 40, 90, 100)):
+            read_tiff_window(ds, lay, [1, 2, 3], window)
+            held = sum(b.nbytes for b in _cached())
+            assert cache.held == held == sum(size for _, size in cache._blocks.values())
+        partial = [b for b in _cached() if b.rows < b.data.shape[0]]
+        assert partial and all(b.nbytes > b.data.nbytes for b in partial)
+
+
+def test_a_fetched_block_reads_its_stream_once_when_first_decoded() -> None:
+    rows = np.arange(40, dtype="<u2").reshape(4, 10, 1)
+    stream = zlib.compress(rows.tobytes())
+    calls: list[int] = []
+
+    def fetch() -> bytes:
+        calls.append(1)
+        return stream
+
+    block = DecodedBlock(
+        (4, 10, 1), np.dtype("<u2"), 1, name="f.tif", fetch=fetch, fetch_size=len(stream)
+    )
+    before = block.nbytes
+    assert calls == [] and before > rows.nbytes + len(stream)  # the stream and the inflater
+    dropped = block.decode(2) + block.decode(4)
+    assert calls == [1] and block.nbytes == rows.nbytes and dropped == before - rows.nbytes
+    np.testing.assert_array_equal(block.data, rows)
+
+
+def test_a_block_whose_stream_cannot_be_read_fails_at_each_decode() -> None:
+    def fetch() -> bytes:
+        raise RasterReadError("'t.tif' ends before its block")
+
+    block = DecodedBlock((4, 10, 1), np.dtype("<u2"), 1, fetch=fetch, fetch_size=10)
+    for _ in range(2):
+        with pytest.raises(RasterReadError, match=r"t\.tif"):
+            block.decode(1)
+    assert block.rows == 0

@@ -32,6 +32,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from typing import Any
@@ -74,12 +75,8 @@ def _descriptor(layout: TiffLayout) -> int:
     return fd
 
 
-def _load(layout: TiffLayout, location: tuple[int, int]) -> DecodedBlock:
-    """A block's compressed bytes read from the file, ready to decode."""
-    offset, size = location
-    shape = (layout.block_shape[0], layout.block_shape[1], layout.samples_per_block)
-    if offset == 0 or size == 0:  # a sparse block: GDAL's fill
-        return DecodedBlock(shape, layout.dtype, 1, fill=layout.sparse_fill)
+def _read_bytes(layout: TiffLayout, offset: int, size: int) -> bytes:
+    """``size`` bytes of the file from ``offset`` on."""
     try:
         data = os.pread(_descriptor(layout), size, offset)
     except OSError as err:
@@ -89,9 +86,23 @@ def _load(layout: TiffLayout, location: tuple[int, int]) -> DecodedBlock:
             f"'{layout.path}' ends before its block at byte {offset}; the file is truncated - "
             "re-download or re-export it"
         )
+    return data
+
+
+def _load(layout: TiffLayout, location: tuple[int, int], valid_rows: int) -> DecodedBlock:
+    """A block, its compressed bytes read when it is first decoded (in the decoding thread)."""
+    offset, size = location
+    shape = (layout.block_shape[0], layout.block_shape[1], layout.samples_per_block)
+    if offset == 0 or size == 0:  # a sparse block: GDAL's fill
+        return DecodedBlock(shape, layout.dtype, 1, fill=layout.sparse_fill)
     if layout.compression == "none":
-        return DecodedBlock(shape, layout.dtype, layout.predictor, raw=data, name=layout.path)
-    return DecodedBlock(shape, layout.dtype, layout.predictor, data, name=layout.path)
+        raw = _read_bytes(layout, offset, size)
+        return DecodedBlock(shape, layout.dtype, layout.predictor, raw=raw, name=layout.path)
+    return DecodedBlock(
+        shape, layout.dtype, layout.predictor, name=layout.path,
+        fetch=functools.partial(_read_bytes, layout, offset, size), fetch_size=size,
+        valid_rows=valid_rows,
+    )  # fmt: skip
 
 
 def _pieces(layout: TiffLayout, planes: list[int], window: Window) -> list[_Piece]:
@@ -158,12 +169,16 @@ def read_tiff_window(
     if zero_based == list(range(zero_based[0], zero_based[-1] + 1)):
         bands = slice(zero_based[0], zero_based[-1] + 1)
     cache = block_cache()
+    keys = [(layout.identity, p[0], p[1], p[2]) for p in pieces]
+    blocks = [  # made in this thread, decoded on the pool (see DecodedBlock's fetch)
+        cache.get(key, functools.partial(_load, layout, loc, layout.height - key[2] * rows))
+        for key, loc in zip(keys, locations, strict=True)
+    ]
 
     def run(i: int) -> None:
         plane, brow, bcol, pr0, pr1, pc0, pc1 = pieces[i]
-        key = (layout.identity, plane, brow, bcol)
-        block = cache.get(key, lambda: _load(layout, locations[i]))
-        block.decode(pr1)
+        key, block = keys[i], blocks[i]
+        cache.release(key, block, block.decode(rows if cache.whole_blocks else pr1))
         part = block.data[pr0:pr1, pc0:pc1]
         orow, ocol = brow * rows + pr0 - r0, bcol * cols + pc0 - c0
         dest = out[:, orow : orow + pr1 - pr0, ocol : ocol + pc1 - pc0]

@@ -296,6 +296,7 @@ class EOTask(LightningModule):
         cls = type(self)
         checkpoint["eoforge"] = {
             "task": f"{cls.__module__}.{cls.__qualname__}",
+            "model_task": self.model_task,
             "version": eoforge.__version__,
             "data_info": self.data_info.to_dict(),
         }

@@ -1,9 +1,9 @@
 """Rebuild a trained task from its checkpoint alone: model, normaliser, bands and classes.
 
-Every eoforge task writes an ``"eoforge"`` entry into its Lightning checkpoints: the task's class
-(``"eoforge.tasks.segmentation.SegmentationTask"``), the eoforge version and the
-:class:`~eoforge.tasks.DataInfo` (band names in order, class names and colours, normalisation).
-:func:`load_task` reads it back, :func:`read_data_info` reads only the facts (no model built).
+Every eoforge task writes an ``"eoforge"`` entry into its Lightning checkpoints (see
+:mod:`eoforge.tasks.checkpoint_file`). :func:`load_task` rebuilds the whole task (to train on,
+or test); :func:`read_data_info` reads only the facts (no model built);
+:func:`eoforge.tasks.load_trained_model` rebuilds only what predicting needs, without Lightning.
 
 Example:
     >>> read_data_info("no/such.ckpt")
@@ -17,52 +17,17 @@ from __future__ import annotations
 import importlib
 import os
 from pathlib import Path
-from typing import Any
 
-import torch
-
-from eoforge.errors import EoforgeError, NoFilesError
+from eoforge.errors import EoforgeError
 from eoforge.tasks.base_task import EOTask
-from eoforge.tasks.data_info import DataInfo
+from eoforge.tasks.checkpoint_file import (
+    CHECKPOINT_KEY,
+    read_checkpoint,
+    read_data_info,
+    saved_bands,
+)
 
 __all__ = ["CHECKPOINT_KEY", "load_task", "read_data_info", "save_task", "saved_bands"]
-
-CHECKPOINT_KEY = "eoforge"
-"""The checkpoint entry holding eoforge's facts about the task."""
-
-
-def _read(path: str | os.PathLike[str]) -> dict[str, Any]:
-    where = Path(path)
-    if not where.is_file():
-        raise NoFilesError(f"checkpoint '{path}' does not exist; check the path")
-    try:
-        checkpoint = torch.load(where, map_location="cpu", weights_only=False)
-    except Exception as err:  # pickle / zip errors: not a checkpoint
-        raise EoforgeError(
-            f"cannot read '{path}' as a PyTorch checkpoint ({err}); give a .ckpt file written "
-            "by eoforge fit"
-        ) from err
-    if not isinstance(checkpoint, dict) or CHECKPOINT_KEY not in checkpoint:
-        raise EoforgeError(
-            f"'{path}' is not an eoforge task checkpoint (no '{CHECKPOINT_KEY}' entry); give a "
-            ".ckpt written by eoforge fit, or load plain weights with eoforge.models.load_weights"
-        )
-    return checkpoint
-
-
-def saved_bands(path: str | os.PathLike[str]) -> list[str] | None:
-    """The band names an eoforge checkpoint was trained on; ``None`` for other weight files."""
-    if Path(path).suffix != ".ckpt":
-        return None
-    try:
-        return list(read_data_info(path).bands)
-    except EoforgeError:
-        return None
-
-
-def read_data_info(path: str | os.PathLike[str]) -> DataInfo:
-    """The bands, classes, colours and normalisation a checkpoint's model expects."""
-    return DataInfo.from_dict(_read(path)[CHECKPOINT_KEY]["data_info"])
 
 
 def load_task(path: str | os.PathLike[str], *, map_location: str = "cpu") -> EOTask:
@@ -72,7 +37,7 @@ def load_task(path: str | os.PathLike[str], *, map_location: str = "cpu") -> EOT
         NoFilesError: the file does not exist.
         EoforgeError: it is not an eoforge task checkpoint, or its task class is unknown.
     """
-    facts = _read(path)[CHECKPOINT_KEY]
+    facts = read_checkpoint(path)[CHECKPOINT_KEY]
     module_name, _, class_name = str(facts["task"]).rpartition(".")
     try:
         cls = getattr(importlib.import_module(module_name), class_name)

@@ -48,6 +48,7 @@ class RegressionTask(EOTask):
         **kwargs: Any,
     ) -> None:
         self.dense_kind = "dense_regression" if dense else "regression"
+        kwargs.pop("num_classes", None)  # a checkpoint's hyper-parameters repeat num_outputs
         super().__init__(num_classes=num_outputs, **kwargs)
 
     @property
