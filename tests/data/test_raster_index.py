@@ -11,6 +11,7 @@ import pytest
 import rasterio
 from affine import Affine
 
+import eoforge.data.index_location as index_location
 import eoforge.data.raster_index as raster_index
 from eoforge.data.raster_index import build_index, default_cache_dir
 from eoforge.data.raster_source import RasterSource
@@ -151,7 +152,7 @@ def test_nowhere_to_save_warns_but_works(
     def refuse(path: Path, text: str) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(raster_index, "_write_atomic", refuse)
+    monkeypatch.setattr(index_location, "write_atomic", refuse)
     with pytest.warns(UserWarning, match="could not save the raster index"):
         index = build_index(tiles, params=PARAMS, cache_dir=tmp_path / "c")
     assert index.location is None and len(index.records) == 3

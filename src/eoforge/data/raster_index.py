@@ -27,9 +27,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import stat
-import tempfile
-import warnings
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -40,6 +37,7 @@ from affine import Affine
 from rich.console import Console
 from rich.progress import Progress
 
+from eoforge.data.index_location import default_cache_dir, index_candidates, save_first_writable
 from eoforge.errors import MissingCRSError, NoFilesError, RasterReadError
 from eoforge.geo import BBox, GridSpec
 from eoforge.io import close_all, raster_info
@@ -49,7 +47,6 @@ __all__ = ["INDEX_VERSION", "FileRecord", "RasterIndex", "build_index", "default
 INDEX_VERSION = 2
 """Bumped whenever the saved format changes (older files are then rebuilt)."""
 
-_PREFIX = ".eoforge-index-"
 _POOL_MIN_FILES = 64  # below this, threads cost more than they save
 _POOL_THREADS = max(2, min(4, os.cpu_count() or 1))
 
@@ -133,17 +130,6 @@ class RasterIndex:
     crs: str
     location: Path | None
     reread: int
-
-
-def default_cache_dir() -> Path:
-    """``$EOFORGE_CACHE_DIR``, else ``~/.cache/eoforge``.
-
-    Example:
-        >>> default_cache_dir().name in {"eoforge", os.environ.get("EOFORGE_CACHE_DIR", "eoforge")}
-        True
-    """
-    env = os.environ.get("EOFORGE_CACHE_DIR")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "eoforge"
 
 
 def _params_hash(params: Mapping[str, Any]) -> str:
@@ -278,62 +264,6 @@ def _load(candidates: Sequence[Path], params: Mapping[str, Any]) -> tuple[Any, P
     return None, None
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _writable(folder: Path) -> bool:
-    """True when ``folder`` may be written.
-
-    A folder without any write permission bit counts as read-only even for root (who could write
-    it anyway), to respect shared read-only data.
-    """
-    try:
-        mode = folder.stat().st_mode
-    except OSError:
-        return True  # does not exist yet: try to create it
-    return bool(mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)) and os.access(folder, os.W_OK)
-
-
-def _save(candidates: Sequence[Path], text: str) -> Path | None:
-    errors = []
-    for candidate in candidates:
-        if not _writable(candidate.parent):
-            errors.append(f"{candidate.parent}: read-only")
-            continue
-        try:
-            _write_atomic(candidate, text)
-            return candidate
-        except OSError as err:
-            errors.append(f"{candidate.parent}: {err.strerror or err}")
-    warnings.warn(
-        "could not save the raster index (" + "; ".join(errors) + "); it will be rebuilt next "
-        "time. Pass cache_dir=… or set EOFORGE_CACHE_DIR to a writable folder",
-        stacklevel=3,
-    )
-    return None
-
-
-def _candidates(files: Sequence[str], digest: str, cache_dir: Path | None) -> list[Path]:
-    """Where the index may live: beside the data (the files' common folder), then the cache."""
-    root = Path(os.path.commonpath(files))
-    if not root.is_dir():
-        root = root.parent
-    cache = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
-    in_cache = cache / f"{_PREFIX[1:]}{digest}.json"
-    if root == Path(root.anchor) or root == Path.home():  # files scattered: keep / and ~ clean
-        return [in_cache]
-    return [root / f"{_PREFIX}{digest}.json", in_cache]
-
-
 # ---------------------------------------------------------------------------- build
 def build_index(
     files: Sequence[str],
@@ -361,7 +291,7 @@ def build_index(
     if not files:
         return RasterIndex([], crs or "EPSG:4326", None, 0)
     params = {**params, "crs": crs}
-    candidates = _candidates(files, _params_hash(params), cache_dir)
+    candidates = index_candidates(files, _params_hash(params), cache_dir)
     loaded, loaded_from = _load(candidates, params)
     saved, saved_crs = loaded if loaded is not None else ({}, None)
 
@@ -393,7 +323,10 @@ def build_index(
             done[i] = replace(rec, footprint=_footprint(rec, index_crs))
     location = loaded_from
     if changed:
-        location = _save(candidates, _to_json(done, index_crs, params))
+        location = save_first_writable(
+            candidates, _to_json(done, index_crs, params),
+            fix="Pass cache_dir=… or set EOFORGE_CACHE_DIR to a writable folder",
+        )  # fmt: skip
     return RasterIndex(done, index_crs, location, reread)
 
 

@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import warnings
 from pathlib import Path
 from typing import Any
 
 # the one atomic JSON writer and read-only test of eoforge's saved indexes
-from eoforge.data.raster_index import _writable, _write_atomic, default_cache_dir
+from eoforge.data.index_location import default_cache_dir, save_first_writable
 
 __all__ = ["index_locations", "load_index", "save_index"]
 
@@ -64,19 +63,4 @@ def save_index(root: str | Path, name: str, payload: Any, *, version: int) -> Pa
     rebuilt next time.
     """
     text = json.dumps({"version": version, "payload": payload}, separators=(",", ":"))
-    errors = []
-    for path in index_locations(root, name):
-        if not _writable(path.parent):
-            errors.append(f"{path.parent}: read-only")
-            continue
-        try:
-            _write_atomic(path, text)
-            return path
-        except OSError as err:
-            errors.append(f"{path.parent}: {err.strerror or err}")
-    warnings.warn(
-        f"could not save the {name} index ({'; '.join(errors)}); it will be rebuilt next time. "
-        "Set EOFORGE_CACHE_DIR to a writable folder to keep it",
-        stacklevel=2,
-    )
-    return None
+    return save_first_writable(index_locations(root, name), text, name=name)

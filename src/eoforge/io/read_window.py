@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from functools import partial
-from typing import Any, Literal, cast, overload
+from typing import Any, Literal, overload
 
 import numpy as np
 from numpy.typing import DTypeLike
@@ -40,9 +40,18 @@ from rasterio.errors import RasterioError
 from rasterio.io import DatasetReader
 from rasterio.windows import Window
 
-from eoforge.errors import BandNotFoundError, InvalidGridError, RasterReadError
+from eoforge.errors import InvalidGridError, RasterReadError
 from eoforge.geo import GridSpec
 from eoforge.io.handles import RasterLike, as_dataset
+from eoforge.io.pixel_values import (
+    any_band_valid,
+    apply_scale,
+    band_indexes,
+    band_validity,
+    fill_for,
+    fits_exactly,
+    float_dtype,
+)
 from eoforge.io.raster_info import RasterInfo, dataset_info
 from eoforge.io.tiff_blocks import read_tiff_window
 from eoforge.io.tiff_layout import dataset_layout
@@ -51,83 +60,6 @@ from eoforge.io.warp_window import RESAMPLING_METHODS, warp_window
 __all__ = ["RESAMPLING_METHODS", "read_window"]
 
 Array = np.ndarray[Any, Any]
-
-
-def _band_indexes(bands: Sequence[int] | None, info: RasterInfo) -> list[int]:
-    if bands is None:
-        return list(range(1, info.count + 1))
-    indexes = list(bands)
-    for b in indexes:
-        if isinstance(b, bool) or not isinstance(b, int | np.integer) or not 1 <= b <= info.count:
-            raise BandNotFoundError(
-                f"band {b!r} is not in '{info.path}': it has bands 1..{info.count} "
-                f"({', '.join(str(d) for d in info.descriptions)}); band indexes are 1-based"
-            )
-    if not indexes:
-        raise BandNotFoundError(f"no bands requested from '{info.path}'; pass bands=None for all")
-    return [int(b) for b in indexes]
-
-
-def _fill_for(fill_value: float | None, dt: np.dtype[Any], info: RasterInfo, scaled: bool) -> float:
-    if fill_value is None:
-        if scaled and dt.kind == "f":
-            return math.nan
-        nodata = info.nodata
-        if nodata is None or not _fits(nodata, dt):
-            return 0.0
-        return nodata
-    fill = float(fill_value)
-    if not _fits(fill, dt):
-        raise InvalidGridError(
-            f"fill value {fill_value!r} does not fit the output dtype {dt}; pass a fill_value "
-            f"the dtype can hold, or a float dtype (reading '{info.path}')"
-        )
-    return fill
-
-
-def _fits(value: float, dt: np.dtype[Any]) -> bool:
-    """True when ``dt`` holds ``value`` exactly."""
-    if dt.kind == "f":
-        return True
-    if dt.kind == "b":
-        return value in (0, 1)
-    if math.isnan(value) or value != int(value):
-        return False
-    limits = np.iinfo(dt)
-    return bool(limits.min <= int(value) <= limits.max)
-
-
-def _band_validity(
-    ds: DatasetReader, info: RasterInfo, raw: Array, indexes: list[int], window: Window
-) -> Array | None:
-    """Per band and pixel, True where the file has data; ``None`` when every pixel does."""
-    if info.mask_kind == "nodata" and info.nodata is not None:
-        if math.isnan(info.nodata):
-            return ~np.isnan(raw)
-        if not _fits(info.nodata, raw.dtype):
-            return None  # no pixel can hold this nodata value
-        return raw != raw.dtype.type(info.nodata)  # type: ignore[no-any-return]
-    if info.mask_kind == "mask":
-        masks = ds.read_masks(indexes, window=window)
-        return masks > 0  # type: ignore[no-any-return]
-    return None
-
-
-def _any_band(band_valid: Array) -> Array:
-    """A pixel is valid when any band has data there (as in ``ds.dataset_mask()``)."""
-    return cast(Array, band_valid.any(axis=0))
-
-
-def _apply_scale(values: Array, info: RasterInfo, indexes: list[int]) -> None:
-    """``values = values * scale + offset`` per band, in place (``values`` is float)."""
-    scales = np.array([info.scales[i - 1] for i in indexes], dtype=values.dtype)
-    offsets = np.array([info.offsets[i - 1] for i in indexes], dtype=values.dtype)
-    values *= scales[:, None, None]
-    values += offsets[:, None, None]
-
-
-def _float_dtype(dt: np.dtype[Any]) -> np.dtype[Any]:
-    return np.dtype(np.float64 if dt == np.float64 else np.float32)
 
 
 def _read(ds: DatasetReader, indexes: list[int], window: Window, out: Array | None = None) -> Array:
@@ -173,8 +105,10 @@ def _read_direct(
     _read(ds, indexes, window, out=target)
     if not with_mask:
         return dest, None
-    band_valid = _band_validity(ds, info, target, indexes, window)
-    inner: Array = np.ones(target.shape[1:], bool) if band_valid is None else _any_band(band_valid)
+    band_valid = band_validity(ds, info, target, indexes, window)
+    inner: Array = (
+        np.ones(target.shape[1:], bool) if band_valid is None else any_band_valid(band_valid)
+    )
     if inside:
         return dest, inner
     valid = np.zeros((h, w), dtype=bool)
@@ -202,13 +136,13 @@ def _read_aligned(
         return None, valid, (slice(0, 0), slice(0, 0))
     window = Window(c0, r0, c1 - c0, r1 - r0)
     raw = _read(ds, indexes, window)
-    band_valid = _band_validity(ds, info, raw, indexes, window)
+    band_valid = band_validity(ds, info, raw, indexes, window)
     region = (slice(r0 - row0, r1 - row0), slice(c0 - col0, c1 - col0))
-    valid[region] = True if band_valid is None else _any_band(band_valid)
+    valid[region] = True if band_valid is None else any_band_valid(band_valid)
     if not scale:
         return raw, valid, region
-    values = raw.astype(_float_dtype(dt))
-    _apply_scale(values, info, indexes)
+    values = raw.astype(float_dtype(dt))
+    apply_scale(values, info, indexes)
     if band_valid is not None:
         values[~band_valid] = fill
     return values, valid, region
@@ -219,8 +153,8 @@ def _read_valid(
 ) -> Array | None:
     """Read a window into ``out``; return where any band is valid (``None``: everywhere)."""
     _read(ds, indexes, window, out=out)
-    band_valid = _band_validity(ds, info, out, indexes, window)
-    return None if band_valid is None else _any_band(band_valid)
+    band_valid = band_validity(ds, info, out, indexes, window)
+    return None if band_valid is None else any_band_valid(band_valid)
 
 
 def _deliver(
@@ -363,7 +297,7 @@ def read_window(
         )
     ds = as_dataset(src)
     info = dataset_info(ds)
-    indexes = _band_indexes(bands, info)
+    indexes = band_indexes(bands, info)
     if out is not None:
         _check_out(out, (len(indexes), grid.height, grid.width), info.path)
         dt = out.dtype
@@ -375,7 +309,7 @@ def read_window(
         dt = np.dtype(dtype)
     else:
         dt = np.dtype(np.float32) if apply_scale_offset else np.dtype(info.dtype)
-    fill = _fill_for(fill_value, dt, info, apply_scale_offset)
+    fill = fill_for(fill_value, dt, info, apply_scale_offset)
     method = resampling.name if isinstance(resampling, Resampling) else resampling
     if method not in RESAMPLING_METHODS:
         raise InvalidGridError(
@@ -398,9 +332,9 @@ def read_window(
             array = _deliver(values, valid, region, shape, fill, dt, out, with_mask)
     else:  # resampled: the covering source window, warped (NaN where no pixel lands, if scaled)
         nodata = info.nodata if info.mask_kind == "nodata" else None
-        if nodata is not None and not _fits(nodata, np.dtype(info.dtype)):
+        if nodata is not None and not fits_exactly(nodata, np.dtype(info.dtype)):
             nodata = None  # no pixel can hold it
-        work = _float_dtype(dt) if apply_scale_offset else np.dtype("u1" if dt.kind == "b" else dt)
+        work = float_dtype(dt) if apply_scale_offset else np.dtype("u1" if dt.kind == "b" else dt)
         values, valid = warp_window(
             partial(_read_valid, ds, info, indexes),
             info.grid,
@@ -414,7 +348,7 @@ def read_window(
             need_valid=with_mask,
         )
         if apply_scale_offset:
-            _apply_scale(values, info, indexes)
+            apply_scale(values, info, indexes)
             if not math.isnan(fill):
                 values[np.isnan(values)] = fill
         full = (slice(None), slice(None))
