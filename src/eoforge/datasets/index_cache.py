@@ -23,7 +23,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-# the one atomic JSON writer and read-only test of eoforge's saved indexes
+# the one routine that saves eoforge's indexes (atomic write, read-only folders skipped)
 from eoforge.data.index_location import default_cache_dir, save_first_writable
 
 __all__ = ["index_locations", "load_index", "save_index"]

@@ -137,7 +137,7 @@ class DecodedBlock:
         with self._lock:
             if rows <= self.rows or self._inflater is None:
                 return 0
-            held = len(self._tail) + self._fetch_size + _INFLATER_BYTES
+            held = self.nbytes
             if self._fetch is not None:
                 self._tail = self._fetch()
                 self._fetch, self._fetch_size = None, 0
@@ -153,7 +153,7 @@ class DecodedBlock:
             self._put(chunk, rows - self.rows)
             if self.rows >= self._end:
                 self._inflater, self._tail = None, b""
-            return held - len(self._tail) - (_INFLATER_BYTES if self._inflater is not None else 0)
+            return held - self.nbytes
 
     def _put(self, buffer: bytes, count: int) -> None:
         """Append ``count`` rows decoded from ``buffer`` (stored type), undoing the predictor."""

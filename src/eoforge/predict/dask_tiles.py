@@ -148,7 +148,7 @@ class DaskTileRunner:
         self.ahead = 2 * max(len(self.client.scheduler_info()["workers"]), 1)
         self.handoff: Path | None = None
         if self.cluster is not None:  # workers on this machine: results through a shared folder
-            outputs = int(getattr(task, "num_classes", 1) or 1)
+            outputs = int(task.num_classes)
             in_flight = self.ahead * batch_size * (outputs + 1) * layout.tile**2 * 4
             self.handoff = handoff_folder(in_flight)
         spec = {

@@ -32,10 +32,10 @@ from torch import Tensor, nn
 from torchmetrics import MetricCollection
 
 from eoforge.errors import EoforgeError
-from eoforge.models import build_model, load_weights
+from eoforge.models import load_weights
 from eoforge.tasks.data_info import DataInfo
+from eoforge.tasks.trained_model import build_modules
 from eoforge.transforms.flips import RandomFlipRotate
-from eoforge.transforms.normalize import Normalize
 
 __all__ = ["SPLITS", "EOTask"]
 
@@ -158,15 +158,8 @@ class EOTask(LightningModule):
         self.hparams.update(
             in_channels=in_channels, num_classes=num_classes, data_info=info.to_dict()
         )
-        if info.mean:
-            self.normalize = Normalize(info.mean, info.std, bands=info.bands)
-        self.model = build_model(
-            self.model_task,
-            backbone=self.hp.backbone,
-            decoder=self.hp.model,
-            in_channels=in_channels,
-            num_classes=num_classes,
-            **(self.hp.model_options or {}),
+        self.normalize, self.model = build_modules(
+            self.model_task, self.hparams, info, in_channels, num_classes
         )
         if self.hp.weights is not None:
             self._load_weights(self.model, self.hp.weights, info)

@@ -36,7 +36,7 @@ from eoforge.tasks.checkpoint_file import CHECKPOINT_KEY, checkpoint_model_task,
 from eoforge.tasks.data_info import DataInfo
 from eoforge.transforms.normalize import Normalize
 
-__all__ = ["TrainedModel", "load_trained_model"]
+__all__ = ["TrainedModel", "build_modules", "load_trained_model"]
 
 
 class TrainedModel(nn.Module):
@@ -71,6 +71,36 @@ class TrainedModel(nn.Module):
         return self.model(self.normalize(image))  # type: ignore[no-any-return]
 
 
+def build_modules(
+    kind: str, hparams: Mapping[str, Any], info: DataInfo, in_channels: int, num_classes: int
+) -> tuple[nn.Module, nn.Module]:
+    """A task's fresh normaliser and network, from its hyper-parameters and data facts.
+
+    What :meth:`EOTask.configure_model <eoforge.tasks.EOTask.configure_model>` builds and a
+    checkpoint's weights fit: ``Normalize`` when the data has statistics (else
+    ``nn.Identity``), and :func:`~eoforge.models.build_model` of the task's backbone, decoder
+    and model options.
+
+    Example:
+        >>> info = DataInfo.from_dict({"bands": ["B04"], "classes": ["a", "b"]})
+        >>> norm, net = build_modules("segmentation", {"backbone": "pixel_mlp"}, info, 1, 2)
+        >>> type(norm).__name__, type(net).__name__
+        ('Identity', 'PixelMLP')
+    """
+    normalize: nn.Module = nn.Identity()
+    if info.mean:
+        normalize = Normalize(info.mean, info.std, bands=info.bands)
+    model = build_model(
+        kind,
+        backbone=hparams.get("backbone", "resnet18"),
+        decoder=hparams.get("model"),
+        in_channels=in_channels,
+        num_classes=num_classes,
+        **(hparams.get("model_options") or {}),
+    )
+    return normalize, model
+
+
 def _part(state: Mapping[str, Tensor], prefix: str) -> dict[str, Tensor]:
     return {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
 
@@ -82,17 +112,8 @@ def _from_checkpoint(path: str | os.PathLike[str], map_location: str) -> Trained
     hp = checkpoint.get("hyper_parameters", {})
     state = checkpoint.get("state_dict", {})
     num_classes = int(hp.get("num_classes") or info.num_classes or 1)
-    model = build_model(
-        kind,
-        backbone=hp.get("backbone", "resnet18"),
-        decoder=hp.get("model"),
-        in_channels=int(hp.get("in_channels") or info.in_channels),
-        num_classes=num_classes,
-        **(hp.get("model_options") or {}),
-    )
-    normalize: nn.Module = nn.Identity()
-    if info.mean:
-        normalize = Normalize(info.mean, info.std, bands=info.bands)
+    in_channels = int(hp.get("in_channels") or info.in_channels)
+    normalize, model = build_modules(kind, hp, info, in_channels, num_classes)
     for name, module in (("model", model), ("normalize", normalize)):
         try:
             module.load_state_dict(_part(state, name + "."), strict=True)
