@@ -23,20 +23,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from eoforge.data.dataset_extent import clipped_footprints, shared_bounds
 from eoforge.data.raster_source import RasterSource
 from eoforge.data.target_grid import common_crs, finest_res, phase_grid
 from eoforge.data.vector_source import VectorSource
 from eoforge.errors import (
     EoforgeError,
     InvalidGridError,
-    NoOverlapError,
     QueryOutsideError,
 )
 from eoforge.geo import BBox, CRSLike, GridSpec, TimeRange, crs_key
@@ -138,9 +137,9 @@ class GeoDataset(Dataset[Sample]):
         self.res: tuple[float, float] = (
             _res_pair(res) if res is not None else finest_res(self.images, self.crs)
         )
-        self.bounds: BBox = self._shared_bounds()
+        self.bounds: BBox = shared_bounds(self.sources, self.crs, self._role)
         self.grid: GridSpec = phase_grid(self.images, self.crs, self.res, self.bounds)
-        self.footprints: list[BBox] = self._clipped_footprints()
+        self.footprints: list[BBox] = clipped_footprints(self.images[0], self.bounds, self.time)
         self._boxes = np.array([tuple(b) for b in self.footprints], dtype=np.float64).reshape(-1, 4)
 
     # ------------------------------------------------------------------ construction helpers
@@ -165,44 +164,8 @@ class GeoDataset(Dataset[Sample]):
         extra = [s for s in (self.mask, self.target) if s is not None]
         return [*self.images, *extra]
 
-    def _describe(self, src: RasterSource | VectorSource) -> str:
-        role = "mask" if src is self.mask else "target" if src is self.target else "image"
-        if isinstance(src, VectorSource):
-            return f"{role} {src.path.name}"
-        names = [Path(item.refs[0].path).name for item in src.items[:2]]
-        more = f" and {len(src.items) - 2} more" if len(src.items) > 2 else ""
-        return f"{role} {', '.join(names)}{more}"
-
-    def _shared_bounds(self) -> BBox:
-        boxes = [(src, src.bounds.to_crs(self.crs)) for src in self.sources]
-        shared: BBox | None = boxes[0][1]
-        for src, box in boxes[1:]:
-            if shared is None or not shared.intersects(box):
-                shared = None
-                break
-            if isinstance(src, RasterSource):  # a vector layer covers the plane: no shape is 0
-                shared = shared.intersection(box)
-        if shared is None:
-            listing = "; ".join(f"{self._describe(src)}: {box}" for src, box in boxes)
-            raise NoOverlapError(
-                f"the sources do not overlap anywhere in {self.crs} ({listing}); stack sources "
-                "that cover a common area (and check the CRS of each)"
-            )
-        return shared
-
-    def _clipped_footprints(self) -> list[BBox]:
-        clipped = (
-            item.native_bounds.to_crs(self.crs).intersection(self.bounds)
-            for item in self.images[0].items
-            if self.time is None or item.time is None or self.time.intersects(item.time)
-        )
-        boxes = [box for box in clipped if box is not None]
-        if not boxes:
-            raise NoOverlapError(
-                f"no item of {self._describe(self.images[0])} lies inside {self.bounds} at "
-                f"{self.time}; widen time= or check the files' dates"
-            )
-        return boxes
+    def _role(self, src: RasterSource | VectorSource) -> str:
+        return "mask" if src is self.mask else "target" if src is self.target else "image"
 
     # ------------------------------------------------------------------ queries
     def _as_grid(self, query: Query) -> GridSpec:
