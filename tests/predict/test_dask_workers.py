@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from eoforge.predict.tile_handoff import handoff_folder, load_results, save_results
+from eoforge.errors import EoforgeError
+from eoforge.predict.tile_handoff import TileSlots
 
 pytest.importorskip("dask.distributed")
 
@@ -35,28 +36,40 @@ def test_local_workers_do_not_trim_malloc_and_leave_our_environment_alone() -> N
     assert env.get("OMP_NUM_THREADS") == "1"  # Dask's other settings are kept
 
 
-def test_handoff_round_trip_keeps_order_values_and_skipped_tiles(tmp_path: Path) -> None:
+def test_slots_round_trip_keeps_order_values_and_skipped_tiles(tmp_path: Path) -> None:
     rng = np.random.default_rng(3)
+    slots = TileSlots.create(count=2, batch=3, bands=3, tile=8, folder=str(tmp_path / "s"))
     results: list[Any] = [
         (rng.random((3, 8, 8), dtype=np.float32), rng.random((8, 8), dtype=np.float32)),
         (None, None),
         (rng.random((3, 8, 8), dtype=np.float32), rng.random((8, 8), dtype=np.float32)),
     ]
-    handle = save_results(tmp_path, "k-0-0", results)
-    back = load_results(handle)
+    handle = slots.save(0, results)
+    other = [(np.zeros((3, 5, 6), np.float32), np.ones((5, 6), np.float32))]
+    handle_other = slots.save(1, other)  # a smaller batch in the next slot leaves slot 0 as is
+    back = slots.load(handle)
     assert [v is None for v, _ in back] == [False, True, False]
     for (v0, w0), (v1, w1) in zip(results, back, strict=True):
         if v0 is not None:
             assert np.array_equal(v0, v1) and np.array_equal(w0, w1)
-    assert not list(tmp_path.iterdir())  # the file is gone once read
-    assert load_results(save_results(tmp_path, "k-1-0", [(None, None)] * 2)) == [(None, None)] * 2
+    [(v, w)] = slots.load(handle_other)
+    assert v.shape == (3, 5, 6) and np.array_equal(w, other[0][1])
+    assert slots.load(slots.save(0, [(None, None)] * 2)) == [(None, None)] * 2
+    assert sorted(f.name for f in (tmp_path / "s").iterdir()) == ["slot-0.f32", "slot-1.f32"]
+    with pytest.raises(EoforgeError, match="does not fit"):
+        slots.save(0, [(np.zeros((3, 9, 9), np.float32), np.zeros((9, 9), np.float32))] * 3)
+    del back, v, w
+    slots.remove()
+    assert not (tmp_path / "s").exists()
 
 
-def test_handoff_folder_is_in_memory_when_there_is_room() -> None:
-    folder = handoff_folder(1024)
+def test_slots_are_in_memory_when_there_is_room() -> None:
+    slots = TileSlots.create(count=1, batch=1, bands=1, tile=4)
     try:
+        folder = Path(slots.folder)
         assert folder.is_dir() and folder.name.startswith("eoforge-tiles-")
         if Path("/dev/shm").is_dir() and os.access("/dev/shm", os.W_OK):
             assert folder.parent == Path("/dev/shm")
     finally:
-        folder.rmdir()
+        slots.remove()
+    assert not folder.exists()

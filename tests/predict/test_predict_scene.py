@@ -311,19 +311,19 @@ def test_dask_cluster_gives_the_same_file(tmp_path: Path, monkeypatch: Any) -> N
     single = predict_scene(ckpt, scene, tmp_path / "one.tif", tile_size=64, overlap=16,
                            progress=False)  # fmt: skip
     folders: list[Path] = []
+    create = dask_tiles.TileSlots.create
 
-    def handoff_here(bytes_in_flight: int) -> Path:
+    def slots_here(**kwargs: Any) -> Any:
         folders.append(tmp_path / "handoff")
-        folders[-1].mkdir()
-        return folders[-1]
+        return create(**kwargs, folder=str(folders[-1]))
 
-    monkeypatch.setattr(dask_tiles, "handoff_folder", handoff_here)
+    monkeypatch.setattr(dask_tiles.TileSlots, "create", slots_here)
     report: dict[str, Any] = {}
     dask = predict_scene(ckpt, scene, tmp_path / "dask.tif", tile_size=64, overlap=16,
                          workers=2, progress=False, report=report)  # fmt: skip
     assert dask.read_bytes() == single.read_bytes()
     assert report["skipped"] > 0
-    assert folders and not folders[0].exists()  # results came through the folder, then it went
+    assert folders and not folders[0].exists()  # results came through the slots, then went
 
 
 # ---------------------------------------------------------------- TileRunner: in line / ahead

@@ -1,13 +1,14 @@
 """``DaskTileRunner``: the tiles of a prediction on a Dask distributed cluster.
 
 Each Dask task predicts one batch of a row of tiles (:func:`~eoforge.predict.tile_runner.batches`):
-the worker reads those tiles itself through the data engine, runs the model (loaded once per
-worker process, on one thread, freed memory kept for the next batch) and returns the weighted
-outputs (on a local cluster through a shared folder, :mod:`eoforge.predict.tile_handoff`); the
-client blends and writes them in order, exactly as a single process does, so the map is
-identical. ``workers=N`` starts a
-local cluster of N processes; ``scheduler="tcp://host:8786"`` uses an existing one (its workers
-must see the same files at the same paths).
+the worker reads those tiles itself through the data engine (its block cache set as the
+client's would be: whole blocks, :data:`~eoforge.predict.predict_scene.READ_CACHE_BYTES`), runs
+the model (loaded once per worker process, on one thread, freed memory kept for the next batch)
+and returns the weighted outputs (on a local cluster through shared memory slots,
+:class:`~eoforge.predict.tile_handoff.TileSlots`); the client blends and writes them in order,
+exactly as a single process does, so the map is identical. ``workers=N`` starts a local cluster
+of N processes; ``scheduler="tcp://host:8786"`` uses an existing one (its workers must see the
+same files at the same paths).
 
 Example:
     >>> DaskTileRunner.__name__
@@ -18,10 +19,8 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 from collections import deque
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -29,7 +28,8 @@ import torch
 from eoforge.errors import ConfigError
 from eoforge.geo import GridSpec
 from eoforge.heap_reuse import keep_freed_memory_for_good
-from eoforge.predict.tile_handoff import handoff_folder, load_results, save_results
+from eoforge.io.block_cache import block_cache
+from eoforge.predict.tile_handoff import TileSlots
 from eoforge.predict.tile_layout import TileLayout
 from eoforge.predict.tile_runner import TileResult, TileRunner, batches
 
@@ -79,11 +79,14 @@ def _prepare(key: str, spec: dict[str, Any]) -> None:
     _worker_runner(key, spec)  # a task, so that `spec` comes from the worker's own copy
 
 
-def _predict(key: str, spec: dict[str, Any], i: int, cols: list[int]) -> Any:
-    results = _worker_runner(key, spec).predict_batch_of_row(i, cols)
-    if spec["handoff"] is None:
-        return results
-    return save_results(spec["handoff"], f"{i}-{cols[0]}", results)
+def _predict(key: str, spec: dict[str, Any], i: int, cols: list[int], slot: int) -> Any:
+    from eoforge.predict.predict_scene import READ_CACHE_BYTES
+
+    runner = _worker_runner(key, spec)
+    with block_cache().limited(READ_CACHE_BYTES, whole_blocks=True):  # as in one process
+        results = runner.predict_batch_of_row(i, cols)
+    slots: TileSlots | None = spec["slots"]
+    return results if slots is None else slots.save(slot, results)
 
 
 def _local_cluster(local_cluster: Any, workers: int) -> Any:
@@ -146,16 +149,19 @@ class DaskTileRunner:
         self.layout = layout
         self.batch_size = batch_size
         self.ahead = 2 * max(len(self.client.scheduler_info()["workers"]), 1)
-        self.handoff: Path | None = None
-        if self.cluster is not None:  # workers on this machine: results through a shared folder
-            outputs = int(task.num_classes)
-            in_flight = self.ahead * batch_size * (outputs + 1) * layout.tile**2 * 4
-            self.handoff = handoff_folder(in_flight)
+        self.slots: TileSlots | None = None
+        if self.cluster is not None:  # workers on this machine: results through shared memory
+            # ahead + 1 slots: the batch in flight longest never writes into the one being
+            # blended (whose last tile the blender still holds when the next batch is sent)
+            side = min(layout.tile, max(layout.height, layout.width))
+            self.slots = TileSlots.create(
+                count=self.ahead + 1, batch=batch_size, bands=int(task.num_classes), tile=side
+            )
         spec = {
             "module": _module_bytes(task), "inputs": inputs, "crs": crs, "res": res,
             "band_names": list(band_names) if band_names else None, "grid": grid,
             "layout": layout, "kind": kind, "band_index": list(band_index),
-            "batch_size": batch_size, "handoff": str(self.handoff) if self.handoff else None,
+            "batch_size": batch_size, "slots": self.slots,
         }  # fmt: skip
         self.key = f"{id(self)}-{os.getpid()}"
         [self.spec] = self.client.scatter([spec], broadcast=True)
@@ -170,7 +176,11 @@ class DaskTileRunner:
         self.skipped = 0
 
     def tiles(self, start: int = 0) -> Iterator[tuple[int, int, TileResult]]:
-        """As :meth:`TileRunner.tiles`, the batches computed on the cluster."""
+        """As :meth:`TileRunner.tiles`, the batches computed on the cluster.
+
+        On a local cluster a tile's arrays are views of a shared slot, reused once the
+        following batch has been taken: use (or copy) them before asking for the next batch's.
+        """
         rows, n = self.layout.shape
         jobs = [(i, cols) for i in range(start, rows) for cols in batches(n, self.batch_size)]
         queue: deque[tuple[int, list[int], Any]] = deque()
@@ -178,13 +188,15 @@ class DaskTileRunner:
         while submitted < len(jobs) or queue:
             while submitted < len(jobs) and len(queue) < self.ahead:
                 i, cols = jobs[submitted]
-                future = self.client.submit(_predict, self.key, self.spec, i, cols, pure=False)
+                future = self.client.submit(
+                    _predict, self.key, self.spec, i, cols, submitted, pure=False
+                )
                 queue.append((i, cols, future))
                 submitted += 1
             i, cols, future = queue.popleft()
             results = future.result()
-            if self.handoff is not None:
-                results = load_results(results)
+            if self.slots is not None:
+                results = self.slots.load(results)
             for j, result in zip(cols, results, strict=True):
                 if result[0] is None:
                     self.skipped += 1
@@ -197,5 +209,5 @@ class DaskTileRunner:
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
-        if self.handoff is not None:
-            shutil.rmtree(self.handoff, ignore_errors=True)
+        if self.slots is not None:
+            self.slots.remove()
