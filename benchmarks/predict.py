@@ -274,7 +274,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ratio {key:<22} {value:.3f} (target {op} {limit}: {'met' if met else 'NOT met'})")
     small_rss = parts["predict_small"].get("peak_rss_mb")
     if small_rss is not None:
-        print(f"peak RSS {data['scene_px']['small']}²: {small_rss:.0f} MB (target <= 1536 MB)")
+        gb = small_rss * 2**20 / 1e9  # peak_rss_mb is in MiB (VmHWM / 1024)
+        met = "met" if gb <= 1.5 else "NOT met"
+        print(f"peak RSS {data['scene_px']['small']}²: {small_rss:.0f} MiB = {gb:.3f} GB "
+              f"(target <= 1.5 GB = {1.5e9 / 2**20:.0f} MiB: {met})")  # fmt: skip
     if args.json:
         args.json.write_text(json.dumps({
             "parts": parts, "ratios": ratios, "scene_px": data["scene_px"],
