@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +12,7 @@ import numpy as np
 import pytest
 
 from eoforge.errors import EoforgeError
-from eoforge.predict.tile_handoff import TileSlots
+from eoforge.predict.tile_handoff import TileSlots, remove_stale_slot_folders
 
 pytest.importorskip("dask.distributed")
 
@@ -67,9 +69,22 @@ def test_slots_are_in_memory_when_there_is_room() -> None:
     slots = TileSlots.create(count=1, batch=1, bands=1, tile=4)
     try:
         folder = Path(slots.folder)
-        assert folder.is_dir() and folder.name.startswith("eoforge-tiles-")
+        assert folder.is_dir() and folder.name.startswith(f"eoforge-tiles-{os.getpid()}-")
         if Path("/dev/shm").is_dir() and os.access("/dev/shm", os.W_OK):
             assert folder.parent == Path("/dev/shm")
     finally:
         slots.remove()
     assert not folder.exists()
+
+
+def test_folders_of_ended_jobs_are_removed_and_live_ones_kept(tmp_path: Path) -> None:
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)  # fmt: skip
+    dead = tmp_path / f"eoforge-tiles-{int(ended.stdout)}-abc"
+    live = tmp_path / f"eoforge-tiles-{os.getpid()}-def"
+    other = tmp_path / "eoforge-tiles-notapid-x"
+    for folder in (dead, live, other):
+        folder.mkdir()
+        (folder / "slot-0.f32").write_bytes(b"\0" * 16)
+    assert remove_stale_slot_folders(tmp_path) == [dead]
+    assert not dead.exists() and live.is_dir() and other.is_dir()

@@ -46,10 +46,40 @@ _SHM = Path("/dev/shm")
 _MAPS: dict[str, mmap.mmap] = {}  # per process: slot file -> its mapping (kept while in use)
 
 
+_PREFIX = "eoforge-tiles-"  # + the client's process id + "-" + a random part
+
+
 def _shared_folder(needed: int) -> Path:
-    """A new private folder: in ``/dev/shm`` when it has 4× ``needed`` free, else temp."""
+    """A new private folder: in ``/dev/shm`` when it has 4× ``needed`` free, else temp.
+
+    Folders that jobs killed before their clean-up left there (``kill -9``: memory, on
+    ``/dev/shm``, until the machine restarts) are removed first.
+    """
     roomy = _SHM.is_dir() and os.access(_SHM, os.W_OK) and shutil.disk_usage(_SHM).free > 4 * needed
-    return Path(tempfile.mkdtemp(prefix="eoforge-tiles-", dir=str(_SHM) if roomy else None))
+    parent = _SHM if roomy else Path(tempfile.gettempdir())
+    remove_stale_slot_folders(parent)
+    return Path(tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-", dir=str(parent)))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def remove_stale_slot_folders(parent: Path) -> list[Path]:
+    """Remove the slot folders in ``parent`` whose client process has ended; return them."""
+    removed = []
+    for path in parent.glob(f"{_PREFIX}*-*"):
+        pid = path.name[len(_PREFIX) :].split("-", 1)[0]
+        if pid.isdigit() and path.is_dir() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
 
 
 @dataclass(frozen=True)
