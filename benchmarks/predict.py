@@ -10,8 +10,7 @@ fresh process:
 - ``predict``: ``predict_scene`` on the 8192² scene — total wall time and peak RSS;
 - ``forward``: the model's forward passes alone over the same number of batches of the same
   shapes (random tensors already in memory), with freed heap memory kept for reuse as
-  ``predict_scene`` does (:mod:`eoforge.heap_reuse`), on the model as ``predict_scene`` prepares
-  it (channels-last weights on the CPU) — the time prediction cannot go below;
+  ``predict_scene`` does (:mod:`eoforge.heap_reuse`) — the time prediction cannot go below;
   ``forward plain``: the same with glibc's default heap (what that policy gains);
 - ``predict`` on the 16384² scene — peak RSS (memory must not grow with the scene's area);
 - ``dask``: the 8192² scene with ``workers=1`` and ``workers=2`` (a local Dask cluster started
@@ -169,10 +168,10 @@ def part_forward(data: dict[str, Any], heap: str) -> dict[str, Any]:
 
     from eoforge.heap_reuse import keep_freed_memory
     from eoforge.predict.tile_layout import TileLayout
-    from eoforge.predict.tile_runner import batches, for_cpu_inference
+    from eoforge.predict.tile_runner import batches
     from eoforge.tasks import load_trained_model
 
-    task = for_cpu_inference(load_trained_model(data["checkpoint"]).eval())  # as predict_scene
+    task = load_trained_model(data["checkpoint"])
     side = data["scene_px"]["small"]
     layout = TileLayout(side, side, TILE, OVERLAP)
     sizes = [len(b) for _ in range(layout.shape[0]) for b in batches(layout.shape[1], BATCH)]

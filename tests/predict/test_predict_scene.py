@@ -22,7 +22,7 @@ from eoforge.data import GeoDataset, RasterSource
 from eoforge.errors import BandNotFoundError, ConfigError, OutputExistsError
 from eoforge.geo import BBox, GridSpec, rio_crs
 from eoforge.predict import TileLayout, predict_scene
-from eoforge.predict.tile_runner import TileRunner, for_cpu_inference, model_device, predict_batch
+from eoforge.predict.tile_runner import TileRunner, model_device
 from eoforge.tasks import RegressionTask, SegmentationTask, save_task
 
 BANDS = ["B04", "B08", "B11"]
@@ -357,20 +357,3 @@ def test_model_device_of_tasks_and_plain_modules() -> None:
     task = pixel_task()
     assert model_device(task).type == "cpu"
     assert model_device(task.model).type == "cpu"
-
-
-def test_cpu_inference_uses_channels_last_weights_and_keeps_the_outputs() -> None:
-    torch.manual_seed(0)
-    net = nn.Sequential(nn.Conv2d(4, 16, 3, padding=1), nn.ReLU(), nn.Conv2d(16, 5, 3, padding=1))
-    images = np.random.default_rng(0).normal(size=(2, 4, 40, 48)).astype(np.float32)
-    expected = predict_batch(net.eval(), images, "classes")  # before: contiguous weights
-    converted = for_cpu_inference(net.eval())
-    assert converted is net
-    assert net[0].weight.is_contiguous(memory_format=torch.channels_last)
-    assert not net[0].weight.is_contiguous()  # really reordered, not a 1x1 no-op
-    got = predict_batch(net, images, "classes")
-    assert got.flags.c_contiguous and got.shape == (2, 5, 40, 48)
-    np.testing.assert_allclose(got, expected, atol=1e-6)
-    mlp = nn.Linear(3, 2)
-    before = mlp.weight.detach().clone()
-    assert for_cpu_inference(mlp) is mlp and torch.equal(mlp.weight, before)

@@ -31,7 +31,7 @@ from eoforge.heap_reuse import keep_freed_memory_for_good
 from eoforge.io.block_cache import block_cache
 from eoforge.predict.tile_handoff import TileSlots
 from eoforge.predict.tile_layout import TileLayout
-from eoforge.predict.tile_runner import TileResult, TileRunner, batches, for_cpu_inference
+from eoforge.predict.tile_runner import TileResult, TileRunner, batches
 
 __all__ = ["DaskTileRunner"]
 
@@ -61,7 +61,6 @@ def _worker_runner(key: str, spec: dict[str, Any]) -> TileRunner:
         torch.set_num_threads(1)  # one thread per worker process; processes run side by side
         keep_freed_memory_for_good()  # the worker predicts batch after batch of the same sizes
         module = torch.load(io.BytesIO(spec["module"]), weights_only=False).eval()
-        for_cpu_inference(module)
         names = spec["band_names"]
         source = (
             RasterSource(spec["inputs"], bands=names) if names else RasterSource(spec["inputs"])

@@ -67,7 +67,6 @@ Array = np.ndarray[Any, Any]
 
 
 def _load(model: Any, device: str) -> Any:
-    from eoforge.predict.tile_runner import for_cpu_inference
     from eoforge.tasks.trained_model import load_trained_model
 
     trained = load_trained_model(model)  # no Lightning: ~100 MB and ~1.5 s less per process
@@ -77,7 +76,6 @@ def _load(model: Any, device: str) -> Any:
         device = "cuda" if torch.cuda.is_available() else "cpu"
     trained.to(device)
     trained.eval()
-    for_cpu_inference(trained)  # channels-last weights on the CPU: ~20 % faster conv nets
     if trained.model_task not in ("segmentation", "dense_regression"):
         raise ConfigError(
             f"predict_scene needs a per-pixel model (segmentation or dense regression); this "
