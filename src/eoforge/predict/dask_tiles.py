@@ -29,6 +29,7 @@ from eoforge.errors import ConfigError
 from eoforge.geo import GridSpec
 from eoforge.heap_reuse import keep_freed_memory_for_good
 from eoforge.io.block_cache import block_cache
+from eoforge.predict.predict_scene import READ_CACHE_BYTES
 from eoforge.predict.tile_handoff import TileSlots
 from eoforge.predict.tile_layout import TileLayout
 from eoforge.predict.tile_runner import TileResult, TileRunner, batches
@@ -80,8 +81,6 @@ def _prepare(key: str, spec: dict[str, Any]) -> None:
 
 
 def _predict(key: str, spec: dict[str, Any], i: int, cols: list[int], slot: int) -> Any:
-    from eoforge.predict.predict_scene import READ_CACHE_BYTES
-
     runner = _worker_runner(key, spec)
     with block_cache().limited(READ_CACHE_BYTES, whole_blocks=True):  # as in one process
         results = runner.predict_batch_of_row(i, cols)
