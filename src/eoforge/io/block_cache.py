@@ -1,24 +1,19 @@
-"""Decoded GeoTIFF blocks, inflated only as far as a read needs, kept in a per-process LRU cache.
+"""Decoded GeoTIFF blocks (:class:`~eoforge.io.decoded_block.DecodedBlock`) in a per-process LRU.
 
-A :class:`DecodedBlock` is one block (tile or strip) of a file, decoded row by row on demand: a
-window that needs the first 100 rows of a 512-row tile inflates 100 rows, and a later window that
-needs more continues the same DEFLATE stream where it stopped. The cache holds recently used blocks
-up to a byte budget, so neighbouring and overlapping patches decode each block once.
+A block is decoded row by row on demand, only as far as reads need. The cache holds recently used
+blocks up to a byte budget, so neighbouring and overlapping patches decode each block once.
 
 The budget is GDAL's block cache setting, ``GDAL_CACHEMAX`` (MB, bytes above 100000, or a
 percentage of RAM; 256 MB as eoforge configures GDAL), so the memory reads may use is set in one
-place. DEFLATE is inflated with ISA-L (the ``isal`` package, about 1.6x faster than zlib here)
-when it is installed, else with ``zlib``.
+place (and half of it for the points blocks resume inflating at, see
+:mod:`eoforge.io.resume_points`).
 
 Example:
-    >>> import zlib, numpy as np
-    >>> rows = np.arange(4 * 3, dtype="<u2").reshape(4, 3, 1)
-    >>> block = DecodedBlock((4, 3, 1), np.dtype("<u2"), 1, zlib.compress(rows.tobytes()))
-    >>> _ = block.decode(2)   # the first two rows only
-    >>> block.rows, block.data[:2, :, 0].tolist()
-    (2, [[0, 1, 2], [3, 4, 5]])
-    >>> _ = block.decode(4); block.rows
-    4
+    >>> import numpy as np
+    >>> cache = BlockCache(budget=10**6)
+    >>> block = cache.get(("a.tif", 0, 0, 0), lambda: DecodedBlock((8, 8, 1), np.dtype("u1"), 1))
+    >>> cache.held
+    64
 """
 
 from __future__ import annotations
@@ -28,149 +23,13 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from typing import Any, Protocol, cast
+from typing import Any
 
-import numpy as np
-
-from eoforge.errors import RasterReadError
-
-try:  # ISA-L's inflate; zlib-compatible
-    from isal import isal_zlib as _inflate_module
-except ImportError:  # pragma: no cover - isal is a dependency; zlib is the fallback
-    import zlib as _inflate_module  # type: ignore[no-redef]
+from eoforge.io.decoded_block import DecodedBlock
 
 __all__ = ["BlockCache", "DecodedBlock", "block_cache", "cache_budget_bytes"]
 
-Array = np.ndarray[Any, Any]
 BlockKey = tuple[Any, ...]
-
-_INFLATER_BYTES = 48 * 1024
-"""What a live inflater holds (its 32 KiB window, tables and input buffer), roughly: a partly
-inflated block counts it, since with small blocks it can outweigh the pixels."""
-
-
-class _Inflater(Protocol):
-    unconsumed_tail: bytes
-
-    def decompress(self, data: bytes, max_length: int = ...) -> bytes: ...
-
-
-class DecodedBlock:
-    """One block, decoded to native pixel values as far as reads have needed.
-
-    Args:
-        shape: ``(rows, cols, samples)`` of the block.
-        stored: the pixel type as stored in the file (its byte order included).
-        predictor: 1 (none) or 2 (horizontal differencing, undone row by row).
-        compressed: the block's DEFLATE stream; ``None`` for an uncompressed block (then
-            ``raw`` gives its bytes) or a block the file does not store (then ``fill``).
-        raw: the uncompressed bytes of the block (for uncompressed files).
-        fill: the value of every pixel of a block the file does not store.
-        name: the file, for error messages.
-        fetch: instead of ``compressed``, a function returning it (``fetch_size`` bytes), called
-            on the first :meth:`decode`, in the decoding thread. The block's pixel array is then
-            allocated by the thread that makes the block, and only transient buffers by the
-            pool threads that decode: with freed memory kept for reuse
-            (:mod:`eoforge.heap_reuse`), what a pool thread allocates stays with its own heap
-            arena, and cached blocks allocated there made predicting a scene hold ~100 MB more.
-        fetch_size: the length of what ``fetch`` returns.
-        valid_rows: the rows of the block inside the image (a file's last strip stores only
-            those, a tile below the image's last row stores padding): decoding ends there.
-    """
-
-    def __init__(
-        self,
-        shape: tuple[int, int, int],
-        stored: np.dtype[Any],
-        predictor: int,
-        compressed: bytes | None = None,
-        *,
-        raw: bytes | None = None,
-        fill: float = 0.0,
-        name: str = "",
-        fetch: Callable[[], bytes] | None = None,
-        fetch_size: int = 0,
-        valid_rows: int | None = None,
-    ) -> None:
-        self.stored = stored
-        self.predictor = predictor
-        self.name = name
-        self.data: Array = np.empty(shape, dtype=stored.newbyteorder("="))
-        self.rows = 0
-        self._end = shape[0] if valid_rows is None else max(1, min(valid_rows, shape[0]))
-        self._lock = threading.Lock()
-        self._inflater: _Inflater | None = None
-        self._tail = b""
-        self._fetch = fetch
-        self._fetch_size = fetch_size if fetch is not None else 0
-        if compressed is not None or fetch is not None:
-            self._inflater = cast(_Inflater, _inflate_module.decompressobj())
-            self._tail = compressed or b""
-        elif raw is not None:  # the last strip of a file may hold fewer rows
-            row_bytes = shape[1] * shape[2] * stored.itemsize
-            self._put(raw, min(shape[0], len(raw) // row_bytes))
-        else:
-            self.data.fill(fill)
-            self.rows = shape[0]
-
-    @property
-    def nbytes(self) -> int:
-        """Memory held: the decoded array, the compressed bytes not yet inflated, the inflater."""
-        inflater = _INFLATER_BYTES if self._inflater is not None else 0
-        return int(self.data.nbytes) + len(self._tail) + self._fetch_size + inflater
-
-    def decode(self, rows: int) -> int:
-        """Make sure the first ``rows`` rows are decoded (inflating only what is missing).
-
-        Rows beyond ``valid_rows`` are not decoded (asking for them decodes up to there).
-
-        Returns:
-            The bytes of compressed data this call dropped (inflated, no longer held; for a
-            block with ``fetch``, counted from ``fetch_size``).
-
-        Raises:
-            RasterReadError: the stream ends early or is not valid DEFLATE data.
-        """
-        rows = min(rows, self._end)
-        if rows <= self.rows:
-            return 0
-        with self._lock:
-            if rows <= self.rows or self._inflater is None:
-                return 0
-            held = self.nbytes
-            if self._fetch is not None:
-                self._tail = self._fetch()
-                self._fetch, self._fetch_size = None, 0
-            row_bytes = self.data.shape[1] * self.data.shape[2] * self.stored.itemsize
-            want = (rows - self.rows) * row_bytes
-            try:
-                chunk = self._inflater.decompress(self._tail, want)
-            except Exception as err:  # zlib.error / isal error: a corrupt block
-                raise self._corrupt(f"not valid DEFLATE data: {err}") from err
-            self._tail = self._inflater.unconsumed_tail
-            if len(chunk) < want:
-                raise self._corrupt(f"the block holds {len(chunk)} bytes where {want} were due")
-            self._put(chunk, rows - self.rows)
-            if self.rows >= self._end:
-                self._inflater, self._tail = None, b""
-            return held - self.nbytes
-
-    def _put(self, buffer: bytes, count: int) -> None:
-        """Append ``count`` rows decoded from ``buffer`` (stored type), undoing the predictor."""
-        _, cols, samples = self.data.shape
-        values = np.frombuffer(buffer, dtype=self.stored, count=count * cols * samples)
-        dest = self.data[self.rows : self.rows + count]
-        dest[...] = values.reshape(count, cols, samples)
-        if self.predictor == 2:  # each sample = its left neighbour + the stored difference
-            as_int = dest.view(f"u{self.stored.itemsize}")
-            np.cumsum(as_int, axis=1, dtype=as_int.dtype, out=as_int)
-        self.rows += count
-
-    def _corrupt(self, why: str) -> RasterReadError:
-        return RasterReadError(
-            f"cannot decode a block of '{self.name}' ({why}); the file is probably truncated "
-            "or corrupt - re-download or re-export it"
-        )
 
 
 def cache_budget_bytes() -> int:
@@ -198,6 +57,7 @@ class BlockCache:
         budget: bytes the cached blocks may hold (a block larger than that is not kept).
 
     Example:
+        >>> import numpy as np
         >>> cache = BlockCache(budget=1000)
         >>> make = lambda: DecodedBlock((10, 10, 1), np.dtype("u1"), 1, fill=3)
         >>> cache.get(("a", 0), make) is cache.get(("a", 0), make)
@@ -236,14 +96,16 @@ class BlockCache:
         return block
 
     def release(self, key: BlockKey, block: DecodedBlock, nbytes: int) -> None:
-        """Count ``nbytes`` less for ``block`` (what :meth:`DecodedBlock.decode` dropped).
+        """Count ``nbytes`` less for ``block`` (what :meth:`DecodedBlock.decode` freed).
+
+        A negative ``nbytes`` (compressed bytes read again) counts that much more.
 
         Without it a block would count its compressed stream after inflating it: with DEFLATE
         data that hardly compresses (noisy imagery), nearly twice what it holds, so that the
         cache held half the blocks its budget allows (and scans decoded blocks twice).
 
         Example:
-            >>> import zlib
+            >>> import zlib, numpy as np
             >>> cache = BlockCache(budget=10**6)
             >>> rows = np.zeros((8, 8, 1), "u1")
             >>> block = cache.get("b", lambda: DecodedBlock((8, 8, 1), np.dtype("u1"), 1,
@@ -253,13 +115,15 @@ class BlockCache:
             >>> before > 64, cache.held   # the stream and the inflater are gone
             (True, 64)
         """
-        if nbytes <= 0:
+        if nbytes == 0:
             return
         with self._lock:
             entry = self._blocks.get(key)
             if entry is not None and entry[0] is block:
                 self._blocks[key] = (block, entry[1] - nbytes)
                 self._held -= nbytes
+                if nbytes < 0:
+                    self._evict()
 
     @property
     def held(self) -> int:

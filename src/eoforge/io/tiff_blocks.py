@@ -4,8 +4,9 @@ GDAL inflates every block a window touches in full. A random 256x256 patch of a 
 512x512 blocks starts, on average, in the middle of a block: rows below the window's last row are
 inflated for nothing. :func:`read_tiff_window` reads each touched block's compressed bytes straight
 from the file (``os.pread``, no file position shared between threads or processes), inflates the
-block up to the window's last row (a later read continues the stream, see
-:mod:`eoforge.io.block_cache`), undoes the predictor and copies the window's part into the
+block up to the window's last row (a later read continues the stream; once the cache has dropped
+the block, a read starts at the saved point nearest above its rows, see
+:mod:`eoforge.io.decoded_block`), undoes the predictor and copies the window's part into the
 output. Blocks are decoded on the read pool (:mod:`eoforge.io.read_pool`; inflation runs
 without the GIL), sized like GDAL's ``GDAL_NUM_THREADS``: all cores in a main process, one
 thread in a forked DataLoader worker.
@@ -42,8 +43,9 @@ from rasterio.io import DatasetReader
 from rasterio.windows import Window
 
 from eoforge.errors import RasterReadError
-from eoforge.io.block_cache import DecodedBlock, block_cache
+from eoforge.io.block_cache import BlockKey, DecodedBlock, block_cache
 from eoforge.io.read_pool import parallel_map
+from eoforge.io.resume_points import resume_points
 from eoforge.io.tiff_layout import TiffLayout, tiff_layout
 
 __all__ = ["read_tiff_window", "tiff_layout"]
@@ -89,8 +91,13 @@ def _read_bytes(layout: TiffLayout, offset: int, size: int) -> bytes:
     return data
 
 
-def _load(layout: TiffLayout, location: tuple[int, int], valid_rows: int) -> DecodedBlock:
-    """A block, its compressed bytes read when it is first decoded (in the decoding thread)."""
+def _load(
+    layout: TiffLayout, location: tuple[int, int], valid_rows: int, key: BlockKey, resume: bool
+) -> DecodedBlock:
+    """A block, its compressed bytes read when decoding needs them (in the decoding thread).
+
+    With ``resume``, inflating saves and uses resume points (:mod:`eoforge.io.resume_points`).
+    """
     offset, size = location
     shape = (layout.block_shape[0], layout.block_shape[1], layout.samples_per_block)
     if offset == 0 or size == 0:  # a sparse block: GDAL's fill
@@ -100,8 +107,8 @@ def _load(layout: TiffLayout, location: tuple[int, int], valid_rows: int) -> Dec
         return DecodedBlock(shape, layout.dtype, layout.predictor, raw=raw, name=layout.path)
     return DecodedBlock(
         shape, layout.dtype, layout.predictor, name=layout.path,
-        fetch=functools.partial(_read_bytes, layout, offset, size), fetch_size=size,
-        valid_rows=valid_rows,
+        fetch=lambda start: _read_bytes(layout, offset + start, size - start), fetch_size=size,
+        valid_rows=valid_rows, points=resume_points() if resume else None, key=key,
     )  # fmt: skip
 
 
@@ -171,14 +178,22 @@ def read_tiff_window(
     cache = block_cache()
     keys = [(layout.identity, p[0], p[1], p[2]) for p in pieces]
     blocks = [  # made in this thread, decoded on the pool (see DecodedBlock's fetch)
-        cache.get(key, functools.partial(_load, layout, loc, layout.height - key[2] * rows))
+        cache.get(
+            key,
+            functools.partial(
+                _load, layout, loc, layout.height - key[2] * rows, key, not cache.whole_blocks
+            ),
+        )
         for key, loc in zip(keys, locations, strict=True)
     ]
 
     def run(i: int) -> None:
         plane, brow, bcol, pr0, pr1, pc0, pc1 = pieces[i]
         key, block = keys[i], blocks[i]
-        cache.release(key, block, block.decode(rows if cache.whole_blocks else pr1))
+        if cache.whole_blocks:
+            cache.release(key, block, block.decode(rows))
+        else:
+            cache.release(key, block, block.decode(pr1, pr0))
         part = block.data[pr0:pr1, pc0:pc1]
         orow, ocol = brow * rows + pr0 - r0, bcol * cols + pc0 - c0
         dest = out[:, orow : orow + pr1 - pr0, ocol : ocol + pc1 - pc0]
