@@ -15,7 +15,7 @@ from rasterio.windows import Window
 
 from eoforge.errors import RasterReadError
 from eoforge.io import block_cache as block_cache_module
-from eoforge.io import resume_points as resume_points_module
+from eoforge.io import tiff_blocks as tiff_blocks_module
 from eoforge.io.decoded_block import DecodedBlock
 from eoforge.io.resume_points import INFLATE, POINT_BYTES, ResumePoint, ResumePoints
 from eoforge.io.tiff_blocks import read_tiff_window
@@ -171,7 +171,7 @@ def test_windows_read_after_the_cache_dropped_blocks_equal_gdal(
     ) as ds:  # fmt: skip
         ds.write(data)
     points = ResumePoints(budget=10**7, spacing=16 * 32 * 3 * 2)  # every 16 rows of a tile
-    monkeypatch.setattr(resume_points_module, "_store", points)
+    monkeypatch.setattr(tiff_blocks_module, "resume_points", lambda: points)
     cache = block_cache_module.block_cache()
     cache.clear()
     with rasterio.open(path) as ds:

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from eoforge.io.decoded_block import DecodedBlock
+from eoforge.io.per_process import PerProcess
 
 __all__ = ["BlockCache", "DecodedBlock", "block_cache", "cache_budget_bytes"]
 
@@ -175,29 +176,16 @@ class BlockCache:
             self._held = 0
 
 
-_cache: BlockCache | None = None
-_cache_lock = threading.Lock()
+_cache = PerProcess(lambda: BlockCache(cache_budget_bytes()))
 
 
 def block_cache() -> BlockCache:
     """This process's block cache (created on first use, with :func:`cache_budget_bytes`).
 
+    A forked child starts with an empty cache (see :class:`~eoforge.io.per_process.PerProcess`).
+
     Example:
         >>> block_cache() is block_cache()
         True
     """
-    global _cache
-    if _cache is None:
-        with _cache_lock:
-            if _cache is None:
-                _cache = BlockCache(cache_budget_bytes())
-    return _cache
-
-
-def _forget_after_fork() -> None:
-    """A forked child starts with an empty cache (its parent's locks may have been held)."""
-    global _cache, _cache_lock
-    _cache, _cache_lock = None, threading.Lock()
-
-
-os.register_at_fork(after_in_child=_forget_after_fork)
+    return _cache.get()

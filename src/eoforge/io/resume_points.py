@@ -29,11 +29,12 @@ Example:
 from __future__ import annotations
 
 import bisect
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Any, NamedTuple, Protocol
+
+from eoforge.io.per_process import PerProcess
 
 try:  # zlib-ng's inflate: zlib's API, ISA-L's speed, copyable state
     from zlib_ng import zlib_ng as _inflate_module
@@ -157,31 +158,20 @@ class ResumePoints:
             self._count = 0
 
 
-_store: ResumePoints | None = None
-_store_lock = threading.Lock()
+def _make_store() -> ResumePoints:
+    from eoforge.io.block_cache import cache_budget_bytes  # block_cache imports this module
+
+    return ResumePoints(cache_budget_bytes() // 2)
+
+
+_store = PerProcess(_make_store)
 
 
 def resume_points() -> ResumePoints:
-    """This process's resume points (budget: half the block cache's).
+    """This process's resume points (budget: half the block cache's; none yet in a forked child).
 
     Example:
         >>> resume_points() is resume_points()
         True
     """
-    global _store
-    if _store is None:
-        from eoforge.io.block_cache import cache_budget_bytes
-
-        with _store_lock:
-            if _store is None:
-                _store = ResumePoints(cache_budget_bytes() // 2)
-    return _store
-
-
-def _forget_after_fork() -> None:
-    """A forked child starts with no points (its parent's lock may have been held)."""
-    global _store, _store_lock
-    _store, _store_lock = None, threading.Lock()
-
-
-os.register_at_fork(after_in_child=_forget_after_fork)
+    return _store.get()
