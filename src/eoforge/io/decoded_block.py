@@ -119,6 +119,8 @@ class DecodedBlock:
         self._key = key
         spacing = points.spacing if points is not None else 0
         self._spacing = max(1, -(-spacing // self._row_bytes))  # rows between two points
+        if self._compressed and points is None:  # made here, as the pixel array (see fetch)
+            self._inflater = FAST_INFLATE.decompressobj()
         if compressed is None and fetch is None:
             if raw is not None:  # the last strip of a file may hold fewer rows
                 self._put(raw, 0, min(shape[0], len(raw) // self._row_bytes))
