@@ -115,7 +115,7 @@ class DecodedBlock:
         self._consumed = 0  # the stream bytes the live inflater has consumed
         self._fetch = fetch
         self._size = len(compressed) if compressed is not None else fetch_size
-        self._points = points if fetch is not None or compressed is not None else None
+        self._points = points if self._compressed else None
         self._key = key
         spacing = points.spacing if points is not None else 0
         self._spacing = max(1, -(-spacing // self._row_bytes))  # rows between two points

@@ -190,10 +190,8 @@ def read_tiff_window(
     def run(i: int) -> None:
         plane, brow, bcol, pr0, pr1, pc0, pc1 = pieces[i]
         key, block = keys[i], blocks[i]
-        if cache.whole_blocks:
-            cache.release(key, block, block.decode(rows))
-        else:
-            cache.release(key, block, block.decode(pr1, pr0))
+        first, last = (0, rows) if cache.whole_blocks else (pr0, pr1)
+        cache.release(key, block, block.decode(last, first))
         part = block.data[pr0:pr1, pc0:pc1]
         orow, ocol = brow * rows + pr0 - r0, bcol * cols + pc0 - c0
         dest = out[:, orow : orow + pr1 - pr0, ocol : ocol + pc1 - pc0]
