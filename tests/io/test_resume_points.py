@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zlib
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ from rasterio.windows import Window
 
 from eoforge.errors import RasterReadError
 from eoforge.io import block_cache as block_cache_module
+from eoforge.io import decoded_block as decoded_block_module
 from eoforge.io import tiff_blocks as tiff_blocks_module
 from eoforge.io.decoded_block import DecodedBlock
 from eoforge.io.resume_points import INFLATE, POINT_BYTES, ResumePoint, ResumePoints
@@ -34,15 +36,18 @@ def _encoded(pixels: np.ndarray, predictor: int) -> bytes:
 
 
 class _Stream:
-    """A block's compressed stream, fetched from an offset on; remembers the offsets asked."""
+    """A block's compressed stream, fetched in parts; remembers the offsets and sizes asked."""
 
     def __init__(self, data: bytes) -> None:
         self.data = data
         self.offsets: list[int] = []
+        self.sizes: list[int] = []
 
-    def __call__(self, start: int) -> bytes:
+    def __call__(self, start: int, size: int) -> bytes:
+        assert start >= 0 and size > 0 and start + size <= len(self.data)
         self.offsets.append(start)
-        return self.data[start:]
+        self.sizes.append(size)
+        return self.data[start : start + size]
 
 
 def _block(pixels: np.ndarray, stream: _Stream, points: ResumePoints | None, **kw) -> DecodedBlock:
@@ -65,6 +70,7 @@ def _block(pixels: np.ndarray, stream: _Stream, points: ResumePoints | None, **k
         st.tuples(st.integers(0, 40), st.integers(1, 41), st.booleans()), min_size=1, max_size=8
     ),
     seed=st.integers(0, 2**16),
+    feed_min=st.sampled_from([1, 7, 8192]),
 )
 def test_any_sequence_of_reads_and_evictions_gives_the_pixels(
     rows: int,
@@ -76,9 +82,11 @@ def test_any_sequence_of_reads_and_evictions_gives_the_pixels(
     level: int,
     requests: list[tuple[int, int, bool]],
     seed: int,
+    feed_min: int,
 ) -> None:
     """Rows asked in any order, with the block dropped and made again in between, resuming at
-    saved points, are the block's pixels (predictor undone, any byte order)."""
+    saved points, are the block's pixels (predictor undone, any byte order), whether the stream
+    is fetched at once or in many small parts."""
     if np.dtype(dtype).kind == "f":
         predictor = 1  # TIFF's predictor 2 is for integers
     rng = np.random.default_rng(seed)
@@ -87,12 +95,13 @@ def test_any_sequence_of_reads_and_evictions_gives_the_pixels(
     row_bytes = cols * samples * pixels.dtype.itemsize
     points = ResumePoints(budget=100 * POINT_BYTES, spacing=spacing_rows * row_bytes)
     block = _block(pixels, stream, points, predictor=predictor)
-    for first, last, evict in requests:
-        first, last = min(first, rows - 1), min(max(last, first + 1), rows)
-        if evict:  # the cache dropped the block: a new one shares the saved points
-            block = _block(pixels, stream, points, predictor=predictor)
-        block.decode(last, first)
-        np.testing.assert_array_equal(block.data[first:last], pixels[first:last])
+    with mock.patch.object(decoded_block_module, "_FEED_MIN", feed_min):
+        for first, last, evict in requests:
+            first, last = min(first, rows - 1), min(max(last, first + 1), rows)
+            if evict:  # the cache dropped the block: a new one shares the saved points
+                block = _block(pixels, stream, points, predictor=predictor)
+            block.decode(last, first)
+            np.testing.assert_array_equal(block.data[first:last], pixels[first:last])
     assert all(p.row % spacing_rows == 0 and 0 < p.row < rows for ps in points._points.values()
                for p in ps)  # fmt: skip
 
@@ -113,6 +122,36 @@ def test_a_block_made_again_resumes_at_the_point_above_the_rows_it_needs() -> No
     again.decode(20, 10)  # above the rows it holds: from the point at row 8
     assert again.rows == 12 + 12 and stream.offsets[-1] == points.before("k", 8).offset
     np.testing.assert_array_equal(again.data[8:20], pixels[8:20])
+
+
+def test_a_block_fetches_about_the_compressed_bytes_its_rows_need() -> None:
+    pixels = np.random.default_rng(3).integers(0, 2**16, (1024, 512, 1)).astype("<u2")
+    stream = _Stream(zlib.compress(pixels.tobytes(), 6))  # noise: hardly compresses
+    block = _block(pixels, stream, ResumePoints(budget=10**6))
+    block.decode(64)  # a sixteenth of the rows: about that of the stream, and a margin
+    assert sum(stream.sizes) < len(stream.data) / 4
+    assert block.nbytes < pixels.nbytes + len(stream.data) / 4  # the cache counts what it holds
+    block.decode(1024)
+    np.testing.assert_array_equal(block.data, pixels)
+    ends = [o + n for o, n in zip(stream.offsets, stream.sizes, strict=True)]
+    assert ends[-1] == len(stream.data) and stream.offsets == sorted(stream.offsets)
+    assert sum(stream.sizes) < 1.1 * len(stream.data)  # little read twice
+
+
+def test_rows_already_decoded_are_not_written_again() -> None:
+    """Inflating through rows a block holds leaves them as they are (another thread may be
+    copying them, and undoing the predictor in place passes through other values)."""
+    pixels = np.arange(64 * 16, dtype="<u2").reshape(64, 16, 1)
+    stream = _Stream(zlib.compress(_encoded(pixels, 2)))
+    points = ResumePoints(budget=10**6, spacing=8 * 32)  # every 8 rows
+    _block(pixels, stream, points, predictor=2).decode(64)
+    block = _block(pixels, stream, points, predictor=2)
+    block.decode(32, 24)
+    block.data[24:32] = 7  # what a reader copying these rows must keep seeing
+    block.decode(40, 16)  # inflates rows 16-39, through 24-31
+    assert (block.data[24:32] == 7).all()
+    np.testing.assert_array_equal(block.data[16:24], pixels[16:24])
+    np.testing.assert_array_equal(block.data[32:40], pixels[32:40])
 
 
 def test_without_points_a_block_inflates_from_its_first_row() -> None:

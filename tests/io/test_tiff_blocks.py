@@ -290,9 +290,9 @@ def test_a_fetched_block_reads_its_stream_once_when_first_decoded() -> None:
     stream = zlib.compress(rows.tobytes())
     calls: list[int] = []
 
-    def fetch(start: int) -> bytes:
+    def fetch(start: int, size: int) -> bytes:
         calls.append(start)
-        return stream[start:]
+        return stream[start : start + size]
 
     block = DecodedBlock(
         (4, 10, 1), np.dtype("<u2"), 1, name="f.tif", fetch=fetch, fetch_size=len(stream)
@@ -305,7 +305,7 @@ def test_a_fetched_block_reads_its_stream_once_when_first_decoded() -> None:
 
 
 def test_a_block_whose_stream_cannot_be_read_fails_at_each_decode() -> None:
-    def fetch(start: int) -> bytes:
+    def fetch(start: int, size: int) -> bytes:
         raise RasterReadError("'t.tif' ends before its block")
 
     block = DecodedBlock((4, 10, 1), np.dtype("<u2"), 1, fetch=fetch, fetch_size=10)

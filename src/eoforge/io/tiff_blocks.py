@@ -9,7 +9,8 @@ the block, a read starts at the saved point nearest above its rows, see
 :mod:`eoforge.io.decoded_block`), undoes the predictor and copies the window's part into the
 output. Blocks are decoded on the read pool (:mod:`eoforge.io.read_pool`; inflation runs
 without the GIL), sized like GDAL's ``GDAL_NUM_THREADS``: all cores in a main process, one
-thread in a forked DataLoader worker.
+thread in a forked DataLoader worker; a block's rows are cut at its saved points, so that a
+window inside one block inflates on several cores too.
 
 The result is bit-identical to ``ds.read(indexes, window=window)``; files this path does not
 handle (see :func:`eoforge.io.tiff_layout.tiff_layout`) are read by GDAL.
@@ -107,7 +108,7 @@ def _load(
         return DecodedBlock(shape, layout.dtype, layout.predictor, raw=raw, name=layout.path)
     return DecodedBlock(
         shape, layout.dtype, layout.predictor, name=layout.path,
-        fetch=lambda start: _read_bytes(layout, offset + start, size - start), fetch_size=size,
+        fetch=lambda start, count: _read_bytes(layout, offset + start, count), fetch_size=size,
         valid_rows=valid_rows, points=resume_points() if resume else None, key=key,
     )  # fmt: skip
 
@@ -187,11 +188,19 @@ def read_tiff_window(
         for key, loc in zip(keys, locations, strict=True)
     ]
 
-    def run(i: int) -> None:
-        plane, brow, bcol, pr0, pr1, pc0, pc1 = pieces[i]
-        key, block = keys[i], blocks[i]
-        first, last = (0, rows) if cache.whole_blocks else (pr0, pr1)
-        cache.release(key, block, block.decode(last, first))
+    # the rows of each block, cut where inflating may start at a saved point: decoded side by
+    # side (a patch inside one block keeps both cores busy)
+    jobs = []
+    for i, piece in enumerate(pieces):
+        first, last = (0, rows) if cache.whole_blocks else (piece[3], piece[4])
+        jobs += [(i, a, b) for a, b in blocks[i].split(first, last)]
+
+    def decode(job: tuple[int, int, int]) -> None:
+        i, first, last = job
+        cache.release(keys[i], blocks[i], blocks[i].decode(last, first))
+
+    parallel_map(decode, jobs)
+    for (plane, brow, bcol, pr0, pr1, pc0, pc1), block in zip(pieces, blocks, strict=True):
         part = block.data[pr0:pr1, pc0:pc1]
         orow, ocol = brow * rows + pr0 - r0, bcol * cols + pc0 - c0
         dest = out[:, orow : orow + pr1 - pr0, ocol : ocol + pc1 - pc0]
@@ -200,6 +209,4 @@ def read_tiff_window(
                 dest[k] = part[:, :, 0]
         else:
             dest[...] = np.moveaxis(part[:, :, bands], 2, 0)
-
-    parallel_map(run, range(len(pieces)))
     return out
