@@ -154,6 +154,28 @@ def test_rows_already_decoded_are_not_written_again() -> None:
     np.testing.assert_array_equal(block.data[32:40], pixels[32:40])
 
 
+def test_from_row_0_past_saved_points_only_the_faster_inflater_runs() -> None:
+    """Rows from the first on, where every point on the way is saved, inflate with ISA-L (no
+    state to copy); where one is missing, with the copyable inflater, which saves it again."""
+    pixels = np.arange(64 * 16, dtype="<u2").reshape(64, 16, 1)
+    stream = _Stream(zlib.compress(pixels.tobytes()))
+    points = ResumePoints(budget=10**6, spacing=8 * 32)  # every 8 rows
+    _block(pixels, stream, points).decode(64)
+    fast = type(decoded_block_module.FAST_INFLATE.decompressobj())
+    block = _block(pixels, stream, points)
+    block.decode(20)  # passes the points at 8 and 16
+    assert isinstance(block._live.inflater, fast) and points._count == 7
+    np.testing.assert_array_equal(block.data[:20], pixels[:20])
+    block.decode(40)  # goes on from row 20 with it (the points from 24 on are saved already)
+    np.testing.assert_array_equal(block.data[:40], pixels[:40])
+    points._points["k"] = [p for p in points._points["k"] if p.row != 16]
+    points._count -= 1
+    again = _block(pixels, stream, points)
+    again.decode(20)
+    assert not isinstance(again._live.inflater, fast) and points.has("k", 16)
+    np.testing.assert_array_equal(again.data[:20], pixels[:20])
+
+
 def test_without_points_a_block_inflates_from_its_first_row() -> None:
     pixels = np.arange(32 * 4, dtype="u1").reshape(32, 4, 1)
     stream = _Stream(zlib.compress(pixels.tobytes()))

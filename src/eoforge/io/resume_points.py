@@ -14,8 +14,9 @@ with 3 MiB blocks, points every 768 KiB cost ~4 % of what the blocks decode to, 
 a collection ~12x the cache's size fit.
 
 Blocks that save points inflate with zlib-ng (the ``zlib-ng`` package: like ``zlib``, its
-decompressor can be copied, and it is ~1.6x faster than zlib here, though ~12 % slower than ISA-L,
-whose state cannot be copied), else with the standard library's ``zlib``.
+decompressor can be copied, and it is 1.4-1.6x faster than zlib, though 12-30 % slower than
+ISA-L, whose state cannot be copied: per 3 MiB block 8.1 against 7.2 ms on an AMD EPYC, 13.2
+against 9.5 ms on an Intel Xeon), else with the standard library's ``zlib``.
 
 Example:
     >>> import zlib
