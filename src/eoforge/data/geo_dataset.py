@@ -31,6 +31,7 @@ from torch.utils.data import Dataset
 
 from eoforge.data.dataset_extent import clipped_footprints, shared_bounds
 from eoforge.data.raster_source import RasterSource
+from eoforge.data.source_arrays import LabelSource, mask_array, read_or_none, target_array
 from eoforge.data.target_grid import common_crs, finest_res, phase_grid
 from eoforge.data.vector_source import VectorSource
 from eoforge.errors import (
@@ -45,7 +46,6 @@ __all__ = ["GeoDataset"]
 
 Sample = dict[str, Any]
 Query = GridSpec | BBox
-LabelSource = RasterSource | VectorSource
 
 
 def _res_pair(res: float | tuple[float, float]) -> tuple[float, float]:
@@ -190,19 +190,9 @@ class GeoDataset(Dataset[Sample]):
         )
         return bool(hits.any())
 
-    def _read_or_none(
-        self, src: LabelSource, grid: GridSpec
-    ) -> tuple[np.ndarray, np.ndarray] | None:
-        try:
-            if isinstance(src, RasterSource):
-                return src.read(grid, time=self.time)
-            return src.read(grid)
-        except QueryOutsideError:  # this source has a hole here: no data, not an error
-            return None
-
     def _read_image(self, grid: GridSpec) -> tuple[np.ndarray, np.ndarray]:
         if len(self.images) == 1:  # the fast path: one read, one dtype conversion
-            read = self._read_or_none(self.images[0], grid)
+            read = read_or_none(self.images[0], grid, self.time)
             if read is not None:
                 return read[0].astype(np.float32, copy=False), read[1]
         image = np.empty((len(self.bands), grid.height, grid.width), dtype=np.float32)
@@ -210,7 +200,7 @@ class GeoDataset(Dataset[Sample]):
         start = 0
         for src in self.images:
             stop = start + len(src.bands)
-            read = self._read_or_none(src, grid)
+            read = read_or_none(src, grid, self.time)
             if read is None:
                 image[start:stop] = src.nodata if src.nodata is not None else 0
                 valid[:] = False
@@ -303,30 +293,10 @@ class GeoDataset(Dataset[Sample]):
             "bands": list(self.bands),
         }
         if self.mask is not None:
-            sample["mask"] = torch.from_numpy(self._mask_array(self.mask, grid))
+            sample["mask"] = torch.from_numpy(mask_array(self.mask, grid, self.time))
         if self.target is not None:
-            sample["target"] = torch.from_numpy(self._target_array(self.target, grid))
+            sample["target"] = torch.from_numpy(target_array(self.target, grid, self.time))
         return sample
-
-    def _mask_array(self, src: LabelSource, grid: GridSpec) -> np.ndarray:
-        read = self._read_or_none(src, grid)
-        if read is None:
-            nodata = src.nodata if isinstance(src, RasterSource) else None
-            fill = int(nodata) if nodata is not None and math.isfinite(nodata) else 0
-            return np.full(grid.shape, fill, dtype=np.int64)
-        classes: np.ndarray = read[0][0].astype(np.int64, copy=False)
-        return classes
-
-    def _target_array(self, src: LabelSource, grid: GridSpec) -> np.ndarray:
-        read = self._read_or_none(src, grid)
-        if read is None:
-            n = len(src.bands) if isinstance(src, RasterSource) else 1
-            shape = grid.shape if n == 1 else (n, *grid.shape)
-            return np.full(shape, np.nan, dtype=np.float32)
-        array, valid = read
-        out = array.astype(np.float32, copy=False)
-        out[:, ~valid] = np.nan
-        return out[0] if out.shape[0] == 1 else out
 
     def valid_fraction(self, query: Query) -> float:
         """The estimated share of the query's pixels that are valid in every image source.
