@@ -265,6 +265,9 @@ class DecodedBlock:
         """
         inflater = cursor.inflater
         top = cursor.row
+        # ISA-L's state cannot be copied: a cursor of it (from row 0 past points saved already,
+        # or going on from there) saves none
+        saves = self._points is not None and hasattr(inflater, "copy")
         fed_in, fed_out = self._size, max(1, self.data.shape[0] * self._row_bytes)
         while cursor.row < last:
             # what the rest of this call is likely to need, with a margin: fetched at once
@@ -295,9 +298,8 @@ class DecodedBlock:
             buffer = parts[0] if len(parts) == 1 else b"".join(parts)
             self._put(buffer, cursor.row, stop - cursor.row, mine[cursor.row - top : stop - top])
             cursor.row = stop
-            if self._points is not None and stop % self._spacing == 0 and stop < self._end:
-                if not hasattr(inflater, "copy"):  # ISA-L: every point on the way is saved
-                    continue
+            if saves and stop % self._spacing == 0 and stop < self._end:
+                assert self._points is not None
                 held_back = len(inflater.unconsumed_tail)
                 if held_back <= 8 * _FEED_MIN and not self._points.has(self._key, stop):
                     self._points.add(self._key, ResumePoint(stop, cursor.consumed, inflater.copy()))
