@@ -189,7 +189,8 @@ def read_tiff_window(
     ]
 
     # the rows of each block, cut where inflating may start at a saved point: decoded side by
-    # side (a patch inside one block keeps both cores busy)
+    # side (a patch inside one block keeps both cores busy), each stretch copied into ``out`` by
+    # the thread that decoded it
     jobs = []
     for i, piece in enumerate(pieces):
         first, last = (0, rows) if cache.whole_blocks else (piece[3], piece[4])
@@ -198,15 +199,18 @@ def read_tiff_window(
     def decode(job: tuple[int, int, int]) -> None:
         i, first, last = job
         cache.release(keys[i], blocks[i], blocks[i].decode(last, first))
-
-    parallel_map(decode, jobs)
-    for (plane, brow, bcol, pr0, pr1, pc0, pc1), block in zip(pieces, blocks, strict=True):
-        part = block.data[pr0:pr1, pc0:pc1]
-        orow, ocol = brow * rows + pr0 - r0, bcol * cols + pc0 - c0
-        dest = out[:, orow : orow + pr1 - pr0, ocol : ocol + pc1 - pc0]
+        plane, brow, bcol, pr0, pr1, pc0, pc1 = pieces[i]
+        top, bottom = max(first, pr0), min(last, pr1)  # the piece's rows of this stretch
+        if top >= bottom:
+            return
+        part = blocks[i].data[top:bottom, pc0:pc1]
+        orow, ocol = brow * rows + top - r0, bcol * cols + pc0 - c0
+        dest = out[:, orow : orow + bottom - top, ocol : ocol + pc1 - pc0]
         if layout.planar:
             for k in targets[plane]:
                 dest[k] = part[:, :, 0]
         else:
             dest[...] = np.moveaxis(part[:, :, bands], 2, 0)
+
+    parallel_map(decode, jobs)
     return out
