@@ -41,6 +41,7 @@ import rasterio
 from rasterio.windows import from_bounds
 from sampling_data import RES, ensure_tiles
 from sampling_parts import query_digest
+from sampling_report import merge_rounds, report
 
 from eoforge.geo import BBox, GridSpec
 
@@ -51,23 +52,6 @@ TARGET_CRS = "EPSG:32633"
 # writes its GDAL settings into os.environ, and a child inheriting them would take them for the
 # user's own (and, e.g., keep GDAL_NUM_THREADS in the "GDAL defaults" raw part).
 CLEAN_ENV = dict(os.environ)
-TORCHGEO_TARGET = {"same_crs": 2.0, "two_crs": 3.0}
-# The targets: eoforge in one process (each way of reading it offers) against TorchGeo's
-# RasterDataset + random sampler in one process, and eoforge's DataLoader scaling.
-TARGETS = {  # ratio name -> {scenario: minimum}
-    "eoforge/raw": {"same_crs": 0.9},
-    "eoforge/torchgeo": TORCHGEO_TARGET,
-    "eoforge stream/torchgeo": TORCHGEO_TARGET,
-    "loader 0 workers: eoforge/torchgeo": TORCHGEO_TARGET,
-    "loader 2 workers/1 worker": {"same_crs": 1.6, "two_crs": 1.6},
-}
-# Reported against the same figures, as a comparison and not a target: at equal DataLoader
-# workers each side has the same cores, and both are bound by inflating DEFLATE per core (see
-# RESULTS.md: eoforge inflates less than half of what GDAL inflates, at about the same speed).
-PER_CORE = {
-    "loader 1 workers: eoforge/torchgeo": TORCHGEO_TARGET,
-    "loader 2 workers: eoforge/torchgeo": TORCHGEO_TARGET,
-}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -78,6 +62,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--batch-size", type=int, default=16, help="DataLoader batch size")
     p.add_argument("--workers", default="0,1,2", help="DataLoader num_workers to measure")
     p.add_argument("--warmup", type=int, default=32, help="warm-up patches before timing")
+    p.add_argument(
+        "--rounds", type=int, default=1,
+        help="run every part this many times, in turn; report medians (default 1)",
+    )  # fmt: skip
     p.add_argument("--scenarios", default="same_crs,two_crs")
     p.add_argument("--gdal-cachemax", type=int, default=64, help="MB; 0 = GDAL's default")
     p.add_argument("--work-dir", type=Path, default=HERE / "_work")
@@ -211,9 +199,9 @@ def run_scenario(name: str, folder: Path, args: argparse.Namespace) -> dict[str,
         env["GDAL_CACHEMAX"] = str(args.gdal_cachemax)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), env.get("PYTHONPATH")]))
     parts_cmd = [sys.executable, str(HERE / "sampling_parts.py")]
+    workers = [int(w) for w in args.workers.split(",") if w.strip()]
     spec_path = args.work_dir / f"spec_{name}.json"
-    parts: dict[str, Any] = {}
-
+    plan: list[tuple[str, list[str], dict[str, Any]]] = []  # (label, command, spec) per part
     raw_spec = {
         **base,
         "files": [str(p) for p in files],
@@ -221,73 +209,34 @@ def run_scenario(name: str, folder: Path, args: argparse.Namespace) -> dict[str,
         "warmup_windows": native_windows(files, warm),
     }
     for label, threads in (("raw", None), ("raw ALL_CPUS", "ALL_CPUS")):
-        spec = {**raw_spec, "gdal_num_threads": threads}
-        parts[label] = run_part([*parts_cmd, "raw"], spec, spec_path, env, args.part_timeout)
-        _progress(name, label, parts[label])
+        plan.append((label, [*parts_cmd, "raw"], {**raw_spec, "gdal_num_threads": threads}))
     if have_eoforge:
-        eoforge_cmd = [*parts_cmd, "eoforge"]
-        parts["eoforge"] = run_part(eoforge_cmd, base, spec_path, env, args.part_timeout)
-        _progress(name, "eoforge", parts["eoforge"])
-        stream_spec = {**base, "stream": True}
-        label = "eoforge stream"
-        parts[label] = run_part(eoforge_cmd, stream_spec, spec_path, env, args.part_timeout)
-        _progress(name, label, parts[label])
-        for k in (int(w) for w in args.workers.split(",") if w.strip()):
+        plan.append(("eoforge", [*parts_cmd, "eoforge"], base))
+        plan.append(("eoforge stream", [*parts_cmd, "eoforge"], {**base, "stream": True}))
+        for k in workers:
             spec = {**base, "num_workers": k, "batch_size": args.batch_size}
-            label = f"loader {k} workers"
-            parts[label] = run_part([*parts_cmd, "loader"], spec, spec_path, env, args.part_timeout)
-            _progress(name, label, parts[label])
+            plan.append((f"loader {k} workers", [*parts_cmd, "loader"], spec))
     if args.torchgeo_python.exists():
         spec = {**base, "filename_glob": "tile_*.tif", "res": RES}
         tg_cmd = [str(args.torchgeo_python), str(HERE / "sampling_torchgeo.py")]
-        parts["torchgeo"] = run_part(tg_cmd, spec, spec_path, env, args.part_timeout)
-        _progress(name, "torchgeo", parts["torchgeo"])
-        for k in (int(w) for w in args.workers.split(",") if w.strip()):
-            label = f"torchgeo loader {k} workers"
+        plan.append(("torchgeo", tg_cmd, spec))
+        for k in workers:
             loader_spec = {**spec, "num_workers": k, "batch_size": args.batch_size}
-            parts[label] = run_part(tg_cmd, loader_spec, spec_path, env, args.part_timeout)
-            _progress(name, label, parts[label])
+            plan.append((f"torchgeo loader {k} workers", tg_cmd, loader_spec))
     else:
         notes.append(
             f"TorchGeo skipped: {args.torchgeo_python} absent (bash benchmarks/setup_torchgeo.sh)"
         )
-    return {"parts": parts, "ratios": ratios(name, parts), "notes": notes}
-
-
-def _rate(parts: dict[str, Any], label: str) -> float | None:
-    part = parts.get(label)
-    return part.get("patches_per_s") if part and "error" not in part else None
-
-
-def ratios(scenario: str, parts: dict[str, Any]) -> dict[str, Any]:
-    raws = [r for r in (_rate(parts, "raw"), _rate(parts, "raw ALL_CPUS")) if r]
-    pairs = {
-        "eoforge/raw": (_rate(parts, "eoforge"), max(raws) if raws else None),
-        "eoforge/torchgeo": (_rate(parts, "eoforge"), _rate(parts, "torchgeo")),
-        "eoforge stream/torchgeo": (_rate(parts, "eoforge stream"), _rate(parts, "torchgeo")),
-        **{
-            f"loader {k} workers: eoforge/torchgeo": (
-                _rate(parts, f"loader {k} workers"),
-                _rate(parts, f"torchgeo loader {k} workers"),
-            )
-            for k in (0, 1, 2)
-        },
-        "loader 2 workers/1 worker": (
-            _rate(parts, "loader 2 workers"),
-            _rate(parts, "loader 1 workers"),
-        ),
-    }
-    out: dict[str, Any] = {}
-    for key, (num, den) in pairs.items():
-        if num and den:
-            target = TARGETS.get(key, {}).get(scenario)
-            value = num / den
-            out[key] = {"value": round(value, 3), "target": target}
-            if key in PER_CORE:
-                out[key]["per_core_comparison"] = PER_CORE[key].get(scenario)
-            if target is not None:
-                out[key]["meets_target"] = value >= target
-    return out
+    rounds: list[dict[str, Any]] = []
+    for r in range(args.rounds):  # every part once per round: a slow spell hits both sides
+        parts: dict[str, Any] = {}
+        for label, cmd, spec in plan:
+            parts[label] = run_part(cmd, spec, spec_path, env, args.part_timeout)
+            _progress(name, label if args.rounds == 1 else f"{label} #{r + 1}", parts[label])
+        rounds.append(parts)
+    merged = merge_rounds(name, rounds)
+    merged["notes"] = notes
+    return merged
 
 
 # ---------------------------------------------------------------------------- reporting
@@ -296,48 +245,6 @@ def _progress(scenario: str, label: str, part: dict[str, Any]) -> None:
         print(f"  [{scenario}] {label:<18} ERROR {part['error']}", flush=True)
     else:
         print(f"  [{scenario}] {label:<18} {part['patches_per_s']:8.1f} patches/s", flush=True)
-
-
-def report(results: dict[str, Any]) -> str:
-    lines = []
-    for name, res in results["scenarios"].items():
-        lines.append(f"\n== {name} ==")
-        lines.append(f"{'part':<20}{'patches/s':>10}{'ms/patch':>10}{'peak RSS MB':>13}  notes")
-        for label, part in res["parts"].items():
-            if "error" in part:
-                lines.append(f"{label:<20}{'error':>10}  {part['error']}")
-                continue
-            rate = part["patches_per_s"]
-            rss = part["peak_rss_mb"]
-            extra = []
-            if part.get("num_workers"):
-                extra.append(f"worker peak RSS {part['children_peak_rss_mb']:.0f} MB")
-            if "peak_pss_all_processes_mb" in part:
-                extra.append(f"all processes PSS {part['peak_pss_all_processes_mb']:.0f} MB")
-            if "setup_s" in part:
-                extra.append(f"setup {part['setup_s']:.2f} s")
-            if "mean_pixels_read" in part:
-                extra.append(
-                    f"{part['mean_pixels_read']} px, {part['mean_reads_per_patch']} reads/patch"
-                )
-            if "first_batch_s" in part:
-                extra.append(f"first batch {part['first_batch_s']:.2f} s")
-            if part.get("same_queries_as_raw") is False:
-                extra.append("QUERIES DIFFER FROM RAW")
-            if part.get("pixel_mismatches_vs_rasterio_merge"):
-                n_bad = part["pixel_mismatches_vs_rasterio_merge"]
-                extra.append(f"{n_bad} PIXELS DIFFER FROM rasterio.merge")
-            ms = 1000 / rate if rate else float("nan")
-            lines.append(f"{label:<20}{rate:>10.1f}{ms:>10.2f}{rss:>13.0f}  {', '.join(extra)}")
-        for key, r in res["ratios"].items():
-            verdict = ""
-            if r["target"] is not None:
-                verdict = f"(target >= {r['target']}: {'met' if r['meets_target'] else 'NOT met'})"
-            elif r.get("per_core_comparison") is not None:
-                verdict = "(per core: equal workers on both sides; a comparison, no target)"
-            lines.append(f"ratio {key:<28} {r['value']:.2f} {verdict}")
-        lines.extend(f"note: {n}" for n in res["notes"])
-    return "\n".join(lines)
 
 
 def environment(args: argparse.Namespace) -> dict[str, Any]:
@@ -358,6 +265,7 @@ def environment(args: argparse.Namespace) -> dict[str, Any]:
         "warmup": args.warmup,
         "seed": args.seed,
         "batch_size": args.batch_size,
+        "rounds": args.rounds,
         "gdal_cachemax_mb": args.gdal_cachemax or "GDAL default",
     }
 
