@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import resource
 import sys
@@ -92,6 +93,18 @@ def gdal_settings() -> dict[str, str | None]:
 
     names = ("GDAL_NUM_THREADS", "GDAL_CACHEMAX", "GDAL_DISABLE_READDIR_ON_OPEN")
     return {n: (None if (v := get_gdal_config(n)) is None else str(v)) for n in names}
+
+
+def quarter_marks(n: int) -> list[int]:
+    """The patch counts that end each quarter of a timed loop of ``n`` patches."""
+    return sorted({max(1, n * k // 4) for k in (1, 2, 3, 4)})
+
+
+def quarter_rates(marks: list[int], stamps: list[float]) -> list[float]:
+    """Patches/s in each quarter, from the times (``stamps[0]``: the start) the marks were hit."""
+    counts = [b - a for a, b in itertools.pairwise([0, *marks])]
+    spans = [b - a for a, b in itertools.pairwise(stamps)]
+    return [round(c / s, 1) for c, s in zip(counts, spans, strict=False) if s > 0]
 
 
 def query_digest(queries: list[Any]) -> str:
@@ -192,8 +205,11 @@ def run_eoforge(spec: dict[str, Any]) -> dict[str, Any]:
     sample: dict[str, Any] = {}
     queries = RandomPatchSampler(ds, size, n, seed=seed)
     samples = ds.stream(queries) if spec.get("stream") else (ds[q] for q in queries)
+    marks, stamps = quarter_marks(n), [t0]
     for sample in samples:  # noqa: B007 - the last one is inspected below
         count += 1
+        if count in marks:
+            stamps.append(time.perf_counter())
     seconds = time.perf_counter() - t0
     image = sample["image"]
     mismatches = _check_against_rasterio(ds, spec) if not spec["crs"] else None
@@ -204,6 +220,7 @@ def run_eoforge(spec: dict[str, Any]) -> dict[str, Any]:
         "setup_s": round(setup, 3),
         "gdal": settings,
         "same_queries_as_raw": same,
+        "quarter_patches_per_s": quarter_rates(marks, stamps),
         "pixel_mismatches_vs_rasterio_merge": mismatches,
         "sample": f"{tuple(image.shape)} {image.dtype}",
     }

@@ -119,6 +119,9 @@ def report(results: dict[str, Any]) -> str:
                 extra.append(
                     f"{part['mean_pixels_read']} px, {part['mean_reads_per_patch']} reads/patch"
                 )
+            if part.get("quarter_patches_per_s"):
+                quarters = " / ".join(f"{v:.0f}" for v in part["quarter_patches_per_s"])
+                extra.append(f"by quarter {quarters}")
             if "first_batch_s" in part:
                 extra.append(f"first batch {part['first_batch_s']:.2f} s")
             if part.get("same_queries_as_raw") is False:
