@@ -76,3 +76,52 @@ def test_a_forked_child_makes_its_own_pool() -> None:
     _, status = os.waitpid(pid, 0)
     assert os.read(read, 1) == b"1" and status == 0
     assert read_pool._pool_pid == os.getpid() or read_pool._pool is None
+
+
+def _gated(events: list[threading.Event]):
+    """Calls that each wait for their own event (so a test decides which have ended)."""
+
+    def call(k: int) -> int:
+        assert events[k].wait(10), f"call {k} never released"
+        return k * 10
+
+    return call
+
+
+def test_started_calls_wait_for_only_the_calls_asked_for() -> None:
+    if pool_threads() < 2:
+        pytest.skip("one read thread here")
+    events = [threading.Event() for _ in range(2)]
+    calls = read_pool.StartedCalls(_gated(events), [0, 1])
+    events[1].set()
+    calls.wait([1])  # returns although call 0 still waits for its event
+    assert not events[0].is_set()
+    waiter = threading.Thread(target=calls.wait, args=([0],))
+    waiter.start()
+    waiter.join(0.2)
+    assert waiter.is_alive()  # call 0 has not ended: waiting for it blocks
+    events[0].set()
+    waiter.join(10)
+    assert not waiter.is_alive() and calls.results() == [0, 10]
+
+
+def test_started_calls_raise_the_error_of_a_call_waited_for() -> None:
+    def fail_on_two(x: int) -> int:
+        if x == 2:
+            raise ValueError("two")
+        return x
+
+    calls = read_pool.StartedCalls(fail_on_two, list(range(4)))
+    calls.wait([0, 1, 3])  # the failing call is not among these
+    with pytest.raises(ValueError, match="two"):
+        calls.wait([2])
+    with pytest.raises(ValueError, match="two"):
+        calls.results()
+
+
+def test_started_calls_without_a_pool_run_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GDAL_NUM_THREADS", "1")
+    ran: list[int] = []
+    calls = read_pool.StartedCalls(ran.append, [1, 2, 3])
+    assert ran == [1, 2, 3]  # before any wait
+    assert calls.results() == [None, None, None]

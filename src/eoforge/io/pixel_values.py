@@ -34,6 +34,7 @@ __all__ = [
     "fill_for",
     "fits_exactly",
     "float_dtype",
+    "marks_invalid",
 ]
 
 Array = np.ndarray[Any, Any]
@@ -85,15 +86,26 @@ def fits_exactly(value: float, dt: np.dtype[Any]) -> bool:
     return bool(limits.min <= int(value) <= limits.max)
 
 
+def marks_invalid(info: RasterInfo, dtype: np.dtype[Any]) -> bool:
+    """Whether :func:`band_validity` may find invalid pixels among values of ``dtype``.
+
+    ``False``: every pixel read is valid, known before reading (no nodata value a pixel can
+    hold, no mask).
+    """
+    if info.mask_kind == "nodata" and info.nodata is not None:
+        return math.isnan(info.nodata) or fits_exactly(info.nodata, dtype)
+    return info.mask_kind == "mask"
+
+
 def band_validity(
     ds: DatasetReader, info: RasterInfo, raw: Array, indexes: list[int], window: Window
 ) -> Array | None:
     """Per band and pixel, True where the file has data; ``None`` when every pixel does."""
+    if not marks_invalid(info, raw.dtype):
+        return None  # no nodata a pixel can hold, no mask
     if info.mask_kind == "nodata" and info.nodata is not None:
         if math.isnan(info.nodata):
             return ~np.isnan(raw)
-        if not fits_exactly(info.nodata, raw.dtype):
-            return None  # no pixel can hold this nodata value
         return raw != raw.dtype.type(info.nodata)  # type: ignore[no-any-return]
     if info.mask_kind == "mask":
         masks = ds.read_masks(indexes, window=window)

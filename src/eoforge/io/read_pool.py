@@ -24,11 +24,11 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from eoforge.io.gdal_env import gdal_threads
 
-__all__ = ["parallel_map", "pool_threads", "stream_map"]
+__all__ = ["StartedCalls", "parallel_map", "pool_threads", "stream_map"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -78,6 +78,49 @@ def _executor() -> ThreadPoolExecutor | None:
     return _pool
 
 
+class StartedCalls(Generic[R]):
+    """``fn(item)`` for each item, started on the pool: wait for some of them, or for all.
+
+    With one item, or no pool (one thread, or called from a pool thread), every call runs at
+    once on the calling thread. Waiting raises the first error among the calls waited for; the
+    calls not yet started are then dropped.
+
+    Example:
+        >>> calls = StartedCalls(lambda x: x * x, [1, 2, 3])
+        >>> calls.wait([2])  # only the third call
+        >>> calls.results()
+        [1, 4, 9]
+    """
+
+    def __init__(self, fn: Callable[[T], R], items: Sequence[T]) -> None:
+        pool = _executor() if len(items) > 1 else None
+        self._done: list[R] | None = None
+        self._futures: list[Future[R]] = []
+        if pool is None:
+            self._done = [fn(item) for item in items]
+        else:
+            self._futures = [pool.submit(fn, item) for item in items]
+
+    def wait(self, indices: Iterable[int]) -> None:
+        """Return once the calls of these items (their positions) have ended."""
+        if self._done is None:
+            self._collect(self._futures[k] for k in indices)
+
+    def results(self) -> list[R]:
+        """Every call's result, in the order of the items (waits for all)."""
+        if self._done is None:
+            self._done = self._collect(self._futures)
+        return self._done
+
+    def _collect(self, futures: Iterable[Future[R]]) -> list[R]:
+        try:
+            return [future.result() for future in futures]
+        except BaseException:
+            for future in self._futures:
+                future.cancel()  # after an error: drop what has not started
+            raise
+
+
 def parallel_map(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
     """``[fn(item) for item in items]``, on the pool when there is more than one item.
 
@@ -88,15 +131,7 @@ def parallel_map(fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
         >>> parallel_map(len, ["ab", "c"])
         [2, 1]
     """
-    pool = _executor() if len(items) > 1 else None
-    if pool is None:
-        return [fn(item) for item in items]
-    futures = [pool.submit(fn, item) for item in items]
-    try:
-        return [future.result() for future in futures]
-    finally:
-        for future in futures:
-            future.cancel()  # after an error: drop what has not started
+    return StartedCalls(fn, items).results()
 
 
 def stream_map(fn: Callable[[T], R], items: Iterable[T], ahead: int | None = None) -> Iterator[R]:

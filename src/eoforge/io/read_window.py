@@ -51,9 +51,10 @@ from eoforge.io.pixel_values import (
     fill_for,
     fits_exactly,
     float_dtype,
+    marks_invalid,
 )
 from eoforge.io.raster_info import RasterInfo, dataset_info
-from eoforge.io.tiff_blocks import read_tiff_window
+from eoforge.io.tiff_blocks import PendingWindow, start_tiff_window
 from eoforge.io.tiff_layout import dataset_layout
 from eoforge.io.warp_window import RESAMPLING_METHODS, warp_window
 
@@ -62,18 +63,28 @@ __all__ = ["RESAMPLING_METHODS", "read_window"]
 Array = np.ndarray[Any, Any]
 
 
-def _read(ds: DatasetReader, indexes: list[int], window: Window, out: Array | None = None) -> Array:
-    """``ds.read`` of a whole-pixel window inside the file (DEFLATE GeoTIFFs: own decoder)."""
+def _start_read(
+    ds: DatasetReader, indexes: list[int], window: Window, out: Array | None = None
+) -> PendingWindow:
+    """``ds.read`` of a whole-pixel window inside the file, under way.
+
+    DEFLATE GeoTIFFs: own decoder, rows landing as the pool decodes them; others: GDAL, at once.
+    """
     layout = dataset_layout(ds)
     try:
         if layout is not None and (out is None or out.dtype == layout.dtype.newbyteorder("=")):
-            return read_tiff_window(ds, layout, indexes, window, out)
-        return ds.read(indexes, window=window, out=out)  # type: ignore[no-any-return]
+            return start_tiff_window(ds, layout, indexes, window, out)
+        return PendingWindow(ds.read(indexes, window=window, out=out))
     except RasterioError as err:
         raise RasterReadError(
             f"cannot read pixels of '{ds.name}' ({err}); the file is probably truncated or "
             "corrupt - re-download or re-export it"
         ) from err
+
+
+def _read(ds: DatasetReader, indexes: list[int], window: Window, out: Array | None = None) -> Array:
+    """``ds.read`` of a whole-pixel window inside the file (DEFLATE GeoTIFFs: own decoder)."""
+    return _start_read(ds, indexes, window, out).result()
 
 
 def _read_direct(
@@ -148,13 +159,27 @@ def _read_aligned(
     return values, valid, region
 
 
-def _read_valid(
-    ds: DatasetReader, info: RasterInfo, indexes: list[int], window: Window, out: Array
-) -> Array | None:
-    """Read a window into ``out``; return where any band is valid (``None``: everywhere)."""
-    _read(ds, indexes, window, out=out)
-    band_valid = band_validity(ds, info, out, indexes, window)
-    return None if band_valid is None else any_band_valid(band_valid)
+class _WarpSource:
+    """A window read for :func:`warp_window` (a ``WindowRead``): rows as they land, validity."""
+
+    def __init__(
+        self, ds: DatasetReader, info: RasterInfo, indexes: list[int], window: Window, out: Array
+    ) -> None:
+        self._where = (ds, info, indexes, window)
+        self._out = out
+        self.valid_everywhere = not marks_invalid(info, out.dtype)
+        self._pending = _start_read(ds, indexes, window, out=out)
+
+    def wait_rows(self, first: int, last: int) -> None:
+        """Return once rows ``first`` to ``last`` (exclusive) of the window are in."""
+        self._pending.wait_rows(first, last)
+
+    def valid(self) -> Array | None:
+        """Once every row is in: where any band is valid (``None``: everywhere)."""
+        self._pending.result()
+        ds, info, indexes, window = self._where
+        band_valid = band_validity(ds, info, self._out, indexes, window)
+        return None if band_valid is None else any_band_valid(band_valid)
 
 
 def _deliver(
@@ -336,7 +361,7 @@ def read_window(
             nodata = None  # no pixel can hold it
         work = float_dtype(dt) if apply_scale_offset else np.dtype("u1" if dt.kind == "b" else dt)
         values, valid = warp_window(
-            partial(_read_valid, ds, info, indexes),
+            partial(_WarpSource, ds, info, indexes),
             info.grid,
             grid,
             len(indexes),

@@ -45,11 +45,11 @@ from rasterio.windows import Window
 
 from eoforge.errors import RasterReadError
 from eoforge.io.block_cache import BlockKey, DecodedBlock, block_cache
-from eoforge.io.read_pool import parallel_map
+from eoforge.io.read_pool import StartedCalls
 from eoforge.io.resume_points import resume_points
 from eoforge.io.tiff_layout import TiffLayout, tiff_layout
 
-__all__ = ["read_tiff_window", "tiff_layout"]
+__all__ = ["PendingWindow", "read_tiff_window", "start_tiff_window", "tiff_layout"]
 
 Array = np.ndarray[Any, Any]
 # (plane, block row, block col, first row, last row + 1, first col, last col + 1) in the block
@@ -137,6 +137,41 @@ def _pieces(layout: TiffLayout, planes: list[int], window: Window) -> list[_Piec
     return pieces
 
 
+class PendingWindow:
+    """A windowed read under way: its rows land in :attr:`out` as the pool decodes them.
+
+    Attributes:
+        out: the ``(bands, height, width)`` output array.
+
+    Example:
+        >>> done = PendingWindow(np.zeros((1, 2, 2)))  # a read that has ended
+        >>> done.wait_rows(0, 2); done.result().shape
+        (1, 2, 2)
+    """
+
+    def __init__(
+        self,
+        out: Array,
+        calls: StartedCalls[None] | None = None,
+        spans: list[tuple[int, int]] | None = None,
+    ) -> None:
+        self.out = out
+        self._calls = calls
+        self._spans = spans or []  # the rows of ``out`` each call writes
+
+    def wait_rows(self, first: int, last: int) -> None:
+        """Return once rows ``first`` to ``last`` (exclusive) of :attr:`out` hold their pixels."""
+        if self._calls is not None:
+            touching = [k for k, (a, b) in enumerate(self._spans) if a < last and first < b]
+            self._calls.wait(touching)
+
+    def result(self) -> Array:
+        """:attr:`out`, once every pixel is in (raises the read's error, if any)."""
+        if self._calls is not None:
+            self._calls.results()
+        return self.out
+
+
 def read_tiff_window(
     ds: DatasetReader,
     layout: TiffLayout | None,
@@ -159,8 +194,39 @@ def read_tiff_window(
     Raises:
         RasterReadError: a block cannot be read or decoded (truncated or corrupt file).
     """
+    return start_tiff_window(ds, layout, indexes, window, out).result()
+
+
+def start_tiff_window(
+    ds: DatasetReader,
+    layout: TiffLayout | None,
+    indexes: list[int],
+    window: Window,
+    out: Array | None = None,
+) -> PendingWindow:
+    """:func:`read_tiff_window`, returning as soon as its blocks are decoding on the pool.
+
+    The window's rows are decoded from the top down (each block's rows cut at its saved points
+    are queued by their first row), so a caller that needs the upper rows first (resampling)
+    can start on them while the lower ones inflate: :meth:`PendingWindow.wait_rows`.
+
+    Example:
+        >>> import tempfile, pathlib, rasterio
+        >>> from affine import Affine
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "a.tif"
+        >>> pixels = np.arange(300 * 400, dtype="uint16").reshape(1, 300, 400)
+        >>> with rasterio.open(path, "w", driver="GTiff", width=400, height=300, count=1,
+        ...         dtype="uint16", transform=Affine(10, 0, 0, 0, -10, 0), tiled=True,
+        ...         blockxsize=128, blockysize=128, compress="deflate") as ds:
+        ...     ds.write(pixels)
+        >>> with rasterio.open(path) as ds:
+        ...     pending = start_tiff_window(ds, tiff_layout(ds), [1], Window(0, 0, 400, 300))
+        ...     pending.wait_rows(0, 10)  # the first ten rows are in; others may not be yet
+        ...     bool((pending.out[:, :10] == pixels[:, :10]).all())
+        True
+    """
     if layout is None:
-        return ds.read(indexes, window=window, out=out)  # type: ignore[no-any-return]
+        return PendingWindow(ds.read(indexes, window=window, out=out))
     height, width = int(window.height), int(window.width)
     native = layout.dtype.newbyteorder("=")
     if out is None:
@@ -191,10 +257,15 @@ def read_tiff_window(
     # the rows of each block, cut where inflating may start at a saved point: decoded side by
     # side (a patch inside one block keeps both cores busy), each stretch copied into ``out`` by
     # the thread that decoded it
-    jobs = []
+    jobs, spans = [], []
     for i, piece in enumerate(pieces):
         first, last = (0, rows) if cache.whole_blocks else (piece[3], piece[4])
-        jobs += [(i, a, b) for a, b in blocks[i].split(first, last)]
+        for a, b in blocks[i].split(first, last):
+            jobs.append((i, a, b))
+            top = piece[1] * rows - r0
+            spans.append((top + max(a, piece[3]), top + min(b, piece[4])))
+    order = sorted(range(len(jobs)), key=lambda k: (spans[k][0], k))  # the top rows first
+    jobs, spans = [jobs[k] for k in order], [spans[k] for k in order]
 
     def decode(job: tuple[int, int, int]) -> None:
         i, first, last = job
@@ -212,5 +283,4 @@ def read_tiff_window(
         else:
             dest[...] = np.moveaxis(part[:, :, bands], 2, 0)
 
-    parallel_map(decode, jobs)
-    return out
+    return PendingWindow(out, StartedCalls(decode, jobs), spans)

@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from affine import Affine
@@ -47,8 +47,17 @@ from rasterio.windows import Window
 
 from eoforge.errors import EoforgeError
 from eoforge.geo import GridSpec, rio_crs
+from eoforge.io.warp_kernels import PixelMap, resample_rows
 
-__all__ = ["RESAMPLING_METHODS", "PixelMap", "WarpPlan", "WindowReader", "plan_warp", "warp_window"]
+__all__ = [
+    "RESAMPLING_METHODS",
+    "PixelMap",
+    "WarpPlan",
+    "WindowRead",
+    "WindowReader",
+    "plan_warp",
+    "warp_window",
+]
 
 # kernel radius, in source pixels at equal resolution, of each resampling method GDAL warps with
 _KERNEL_RADIUS: dict[str, int] = {"nearest": 0, "bilinear": 1, "cubic": 2, "cubic_spline": 2}
@@ -63,32 +72,45 @@ RESAMPLING_METHODS: tuple[str, ...] = tuple(_KERNEL_RADIUS)
 _OWN_MAX_ERROR = 0.125 / 2
 _FOUR_SAMPLE_SCALE = 0.95  # GDAL's 2x2 bilinear formula applies at kernel scales >= this
 _OWN_MAX_BYTES = 32 * 2**20  # GDAL splits warps over 64 MB (its default limit), changing rows
-_BLOCK_PIXELS = 2**14  # target pixels per numpy pass: temporaries stay small and cached
 _GDAL_ERRORS = (EoforgeError, RasterioError, CPLE_BaseError, ValueError)  # unmappable points
 
 Array = np.ndarray[Any, Any]
-WindowReader = Callable[[Window, Array], Array | None]
-"""Reads the file's bands in a window into a ``(bands, h, w)`` array and returns the ``(h, w)``
-valid mask (a pixel is valid where any band is), or ``None`` when every pixel is valid."""
 
 
-@dataclass(frozen=True)
-class PixelMap:
-    """File pixel coordinates of every target pixel centre, linear along each target row.
+class WindowRead(Protocol):
+    """A read of the file's window under way (what a :data:`WindowReader` may return).
 
-    Target pixel ``(j, i)`` samples the file at ``(col0[j] + dcol[j] * i, row0[j] + drow[j] * i)``
-    (``(0, 0)``: the file's top-left corner): GDAL's approximate transformer, exactly.
-
-    Example:
-        >>> m = PixelMap(np.array([2.5]), np.array([1.0]), np.array([4.5]), np.array([0.0]))
-        >>> float(m.col0[0] + m.dcol[0] * 3)  # the 4th pixel of the row
-        5.5
+    Attributes:
+        valid_everywhere: known before any pixel lands: the file marks no pixel invalid.
     """
 
-    col0: Array
-    dcol: Array
-    row0: Array
-    drow: Array
+    valid_everywhere: bool
+
+    def wait_rows(self, first: int, last: int) -> None:
+        """Return once rows ``first`` to ``last`` (exclusive) of the window are in."""
+
+    def valid(self) -> Array | None:
+        """Once every row is in: the ``(h, w)`` valid mask, or ``None`` (every pixel valid)."""
+
+
+WindowReader = Callable[[Window, Array], "WindowRead | Array | None"]
+"""Reads the file's bands in a window into a ``(bands, h, w)`` array. Returns the ``(h, w)`` valid
+mask (a pixel is valid where any band is) or ``None`` (every pixel valid) once it is done, or a
+:class:`WindowRead` while the rows are still landing."""
+
+
+class _DoneRead:
+    """A read that has ended, as a :class:`WindowRead`."""
+
+    def __init__(self, valid: Array | None) -> None:
+        self._valid = valid
+        self.valid_everywhere = valid is None
+
+    def wait_rows(self, first: int, last: int) -> None:
+        pass
+
+    def valid(self) -> Array | None:
+        return self._valid
 
 
 @dataclass(frozen=True)
@@ -239,59 +261,6 @@ def plan_warp(file_grid: GridSpec, grid: GridSpec, method: str) -> WarpPlan:
         return WarpPlan(Window(0, 0, file_grid.width, file_grid.height), {})
 
 
-def _resample(src: Array, window: Window, pixel_map: PixelMap, method: str, out: Array) -> None:
-    """GDAL's nearest or 2x2 bilinear kernel on ``src`` (the file's ``window``) at the map's points.
-
-    GDAL's formulas in double precision: nearest takes pixel ``trunc(x + 1e-10)``; bilinear
-    weighs pixels ``floor(x - 0.5)`` and the next by ``1.5 - (x - floor(x - 0.5))`` and its
-    complement, and rounds integers half up. Every kernel lies inside ``window``, which starts a
-    pixel into the file (so ``x - 0.5 > 0``: truncating floors). ``out`` is filled by blocks of
-    rows, through preallocated buffers.
-    """
-    assert out.flags.c_contiguous
-    bands, src_h, src_w = src.shape
-    height, width = out.shape[1:]
-    flat = src.reshape(bands, src_h * src_w)
-    cols = np.arange(width, dtype=np.float64)
-    step = max(1, _BLOCK_PIXELS // width)
-    corners = np.empty((4, step * width), dtype=np.intp)
-    weights = np.empty((4, step * width))
-    samples = np.empty((bands, 4, step * width), dtype=src.dtype)
-    value = np.empty((bands, step * width))
-    for j0 in range(0, height, step):
-        j1 = min(j0 + step, height)
-        n = (j1 - j0) * width
-        target = out[:, j0:j1].reshape(bands, n)  # a view: out is C-contiguous
-        x = (pixel_map.col0[j0:j1, None] + pixel_map.dcol[j0:j1, None] * cols).ravel()
-        y = (pixel_map.row0[j0:j1, None] + pixel_map.drow[j0:j1, None] * cols).ravel()
-        if method == "nearest":
-            index = ((y + 1e-10).astype(np.intp) - window.row_off) * src_w
-            index += (x + 1e-10).astype(np.intp) - window.col_off
-            if out.dtype == src.dtype:
-                np.take(flat, index, axis=1, out=target, mode="clip")
-            else:
-                target[...] = np.take(flat, index, axis=1, mode="clip")
-            continue
-        ix, iy = (x - 0.5).astype(np.intp), (y - 0.5).astype(np.intp)
-        wx, wy = 1.5 - (x - ix), 1.5 - (y - iy)  # weights of the left and the top pixels
-        ux, uy = 1.0 - wx, 1.0 - wy
-        c, w, v = corners[:, :n], weights[:, :n], value[:, :n]
-        np.multiply(iy - window.row_off, src_w, out=c[0])
-        c[0] += ix - window.col_off
-        np.add(c[0], 1, out=c[1])
-        np.add(c[0], src_w, out=c[2])
-        np.add(c[2], 1, out=c[3])
-        for k, (a, b) in enumerate(((wx, wy), (ux, wy), (wx, uy), (ux, uy))):
-            np.multiply(a, b, out=w[k])
-        np.take(flat, c, axis=1, out=samples[:, :, :n], mode="clip")
-        np.einsum("bkn,kn->bn", samples[:, :, :n], w, out=v)
-        if out.dtype.kind in "iu":  # GDAL: (T)(v + 0.5), floor(v + 0.5) for signed T
-            v += 0.5
-            if out.dtype.kind == "i":
-                np.floor(v, out=v)
-        target[...] = v
-
-
 def _gdal_warp(
     src: Array,
     valid: Array | None,
@@ -386,13 +355,21 @@ def warp_window(
         return np.full((count, *grid.shape), fill, dtype=work), np.zeros(grid.shape, bool)
     window = plan.window
     src = np.empty((count + 1, window.height, window.width), dtype=src_dtype)  # + a spare band
-    valid = read(window, src[:count])
+    got = read(window, src[:count])
+    source = _DoneRead(got) if got is None or isinstance(got, np.ndarray) else got
     size = src.nbytes + (count + 1) * grid.height * grid.width * work.itemsize
-    own = plan.pixel_map is not None and (valid is None or bool(valid.all()))
-    if own and (work == src_dtype or work.kind == "f") and size < _OWN_MAX_BYTES:
-        assert plan.pixel_map is not None
+    pixel_map = plan.pixel_map
+    if (work != src_dtype and work.kind != "f") or size >= _OWN_MAX_BYTES:
+        pixel_map = None  # GDAL converts to integers its own way, or splits a warp this big
+    if pixel_map is not None and source.valid_everywhere:  # resampled as the rows land
         values = np.empty((count, *grid.shape), dtype=work)
-        _resample(src[:count], window, plan.pixel_map, method, values)
+        resample_rows(src[:count], window, pixel_map, method, values, source.wait_rows)
+        source.valid()  # the read's end (and its errors)
+        return values, np.ones(grid.shape, dtype=bool)
+    valid = source.valid()
+    if pixel_map is not None and (valid is None or bool(valid.all())):
+        values = np.empty((count, *grid.shape), dtype=work)
+        resample_rows(src[:count], window, pixel_map, method, values)
         return values, np.ones(grid.shape, dtype=bool)
     return _gdal_warp(
         src, valid, window, file_grid, grid, plan, method, src_nodata, fill, work, need_valid
