@@ -82,8 +82,8 @@ class StartedCalls(Generic[R]):
     """``fn(item)`` for each item, started on the pool: wait for some of them, or for all.
 
     With one item, or no pool (one thread, or called from a pool thread), every call runs at
-    once on the calling thread. Waiting raises the first error among the calls waited for; the
-    calls not yet started are then dropped.
+    once on the calling thread, and an error is raised then. Otherwise waiting raises the first
+    error among the calls waited for, and the calls not yet started are then dropped.
 
     Example:
         >>> calls = StartedCalls(lambda x: x * x, [1, 2, 3])
