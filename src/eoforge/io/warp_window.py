@@ -13,9 +13,11 @@ general-kernel path: 2.5x slower, and smoother). Here the scale is the ratio of 
 grid's centre, from the local Jacobian of the pixel mapping: 1.0 there.
 
 **Own resampler.** ``nearest``, and ``bilinear`` at scales ≥ 0.95 (GDAL's 2x2 formula), are
-resampled in numpy with GDAL's arithmetic: its approximate transformer maps each target row
-linearly between the exact transforms of the row's first and last pixel centres (:class:`PixelMap`),
-and its kernel formulas and rounding follow. This path runs only where it matches GDAL: the row
+resampled in numpy with GDAL's arithmetic (:mod:`eoforge.io.warp_kernels`): its approximate
+transformer maps each target row linearly between the exact transforms of the row's first and last
+pixel centres (:class:`PixelMap`), and its kernel formulas and rounding follow. When the reader
+returns a :class:`WindowRead` (a read still landing), the kernels start on the upper target rows
+while the lower source rows decode. This path runs only where it matches GDAL: the row
 approximation well within GDAL's 0.125 px threshold, every kernel inside the file, no invalid pixel
 in the window, no integer conversion, a warp GDAL would not split; otherwise GDAL warps the window.
 
