@@ -169,17 +169,22 @@ class _WarpSource:
         self._out = out
         self.valid_everywhere = not marks_invalid(info, out.dtype)
         self._pending = _start_read(ds, indexes, window, out=out)
+        self._valid: Array | None = None
+        self._ended = False
 
     def wait_rows(self, first: int, last: int) -> None:
         """Return once rows ``first`` to ``last`` (exclusive) of the window are in."""
         self._pending.wait_rows(first, last)
 
     def valid(self) -> Array | None:
-        """Once every row is in: where any band is valid (``None``: everywhere)."""
-        self._pending.result()
-        ds, info, indexes, window = self._where
-        band_valid = band_validity(ds, info, self._out, indexes, window)
-        return None if band_valid is None else any_band_valid(band_valid)
+        """Once every row is in: where any band is valid (``None``: everywhere); computed once."""
+        if not self._ended:
+            self._pending.result()
+            ds, info, indexes, window = self._where
+            band_valid = band_validity(ds, info, self._out, indexes, window)
+            self._valid = None if band_valid is None else any_band_valid(band_valid)
+            self._ended = True
+        return self._valid
 
 
 def _deliver(

@@ -260,10 +260,10 @@ def start_tiff_window(
     jobs, spans = [], []
     for i, piece in enumerate(pieces):
         first, last = (0, rows) if cache.whole_blocks else (piece[3], piece[4])
+        origin = piece[1] * rows - r0  # the block's first row, in ``out``
         for a, b in blocks[i].split(first, last):
             jobs.append((i, a, b))
-            top = piece[1] * rows - r0
-            spans.append((top + max(a, piece[3]), top + min(b, piece[4])))
+            spans.append((origin + max(a, piece[3]), origin + min(b, piece[4])))
     order = sorted(range(len(jobs)), key=lambda k: (spans[k][0], k))  # the top rows first
     jobs, spans = [jobs[k] for k in order], [spans[k] for k in order]
 

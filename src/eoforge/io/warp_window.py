@@ -92,7 +92,10 @@ class WindowRead(Protocol):
         """Return once rows ``first`` to ``last`` (exclusive) of the window are in."""
 
     def valid(self) -> Array | None:
-        """Once every row is in: the ``(h, w)`` valid mask, or ``None`` (every pixel valid)."""
+        """Once every row is in: the ``(h, w)`` valid mask, or ``None`` (every pixel valid).
+
+        Computed once: later calls return the same.
+        """
 
 
 WindowReader = Callable[[Window, Array], "WindowRead | Array | None"]
@@ -363,16 +366,14 @@ def warp_window(
     pixel_map = plan.pixel_map
     if (work != src_dtype and work.kind != "f") or size >= _OWN_MAX_BYTES:
         pixel_map = None  # GDAL converts to integers its own way, or splits a warp this big
-    if pixel_map is not None and source.valid_everywhere:  # resampled as the rows land
+    # where the file marks no pixel invalid, resampled as the rows land; else once all are in
+    valid = None if source.valid_everywhere else source.valid()
+    if pixel_map is not None and (valid is None or bool(valid.all())):
         values = np.empty((count, *grid.shape), dtype=work)
         resample_rows(src[:count], window, pixel_map, method, values, source.wait_rows)
         source.valid()  # the read's end (and its errors)
         return values, np.ones(grid.shape, dtype=bool)
     valid = source.valid()
-    if pixel_map is not None and (valid is None or bool(valid.all())):
-        values = np.empty((count, *grid.shape), dtype=work)
-        resample_rows(src[:count], window, pixel_map, method, values)
-        return values, np.ones(grid.shape, dtype=bool)
     return _gdal_warp(
         src, valid, window, file_grid, grid, plan, method, src_nodata, fill, work, need_valid
     )
