@@ -37,6 +37,7 @@ _pool: ThreadPoolExecutor | None = None
 _pool_pid = -1
 _pool_lock = threading.Lock()
 _local = threading.local()
+_CPUS = os.cpu_count() or 1  # asked once: reads ask for the pool's size every time
 
 
 def pool_threads() -> int:
@@ -48,7 +49,7 @@ def pool_threads() -> int:
     """
     value = gdal_threads().strip().upper()
     if value == "ALL_CPUS":
-        return os.cpu_count() or 1
+        return _CPUS
     try:
         return max(int(value), 1)
     except ValueError:

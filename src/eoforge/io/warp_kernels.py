@@ -29,6 +29,8 @@ from typing import Any
 import numpy as np
 from rasterio.windows import Window
 
+from eoforge.io.warp_edges import FileEdges
+
 __all__ = ["PixelMap", "resample_rows"]
 
 Array = np.ndarray[Any, Any]
@@ -63,13 +65,17 @@ def resample_rows(
     method: str,
     out: Array,
     ready: Callable[[int, int], None] | None = None,
-) -> None:
+    edges: FileEdges | None = None,
+    rows_first: bool = False,
+) -> Array | None:
     """GDAL's nearest or 2x2 bilinear kernel on ``src`` (the file's ``window``) at the map's points.
 
     GDAL's formulas in double precision: nearest takes pixel ``trunc(x + 1e-10)``; bilinear
     weighs pixels ``floor(x - 0.5)`` and the next by ``1.5 - (x - floor(x - 0.5))`` and its
-    complement, and rounds integers half up. Every kernel must lie inside ``window``, which
-    starts a pixel into the file (so ``x - 0.5 > 0``: truncating floors).
+    complement, and rounds integers half up. Without ``edges``, every kernel must lie inside
+    ``window``, which starts a pixel into the file (so ``x - 0.5 > 0``: truncating floors); with
+    them, ``window`` holds every kernel's taps inside the file, and target pixels over the
+    file's edges get what GDAL gives them (:mod:`eoforge.io.warp_edges`).
 
     Args:
         src: ``(bands, h, w)``, the file's pixels in ``window``.
@@ -79,6 +85,16 @@ def resample_rows(
         out: the C-contiguous ``(bands, H, W)`` result, filled by blocks of rows.
         ready: called as ``ready(first, last)`` before each block of target rows: return once
             rows ``first`` to ``last`` (exclusive) of ``src`` hold their pixels.
+        edges: the file's edges, where target pixels may lie over them.
+        rows_first: bilinear sums each row's two weighted pixels first, then weighs the two
+            rows (GDAL's formula for 8-bit and 16-bit pixels without nodata); else it
+            sums the four pixels, each weighed by the product of its weights (GDAL's general
+            formula). The two differ by rounding only, which matters where a value falls
+            exactly half-way between integers: with weights from a grid of the file's CRS.
+
+    Returns:
+        with ``edges``, the ``(H, W)`` mask of the target pixels GDAL writes (the others hold
+        no meaningful value); else ``None``.
     """
     assert out.flags.c_contiguous
     bands, src_h, src_w = src.shape
@@ -94,6 +110,7 @@ def resample_rows(
     weights = np.empty((4, size))
     samples = np.empty((bands, 4, size), dtype=src.dtype)
     value = np.empty((bands, size))
+    written = np.ones((height, width), dtype=bool) if edges is not None else None
     for j0 in range(0, height, step):
         j1 = min(j0 + step, height)
         n = (j1 - j0) * width
@@ -103,6 +120,11 @@ def resample_rows(
         xs.reshape(j1 - j0, width)[...] += pixel_map.col0[j0:j1, None]
         np.multiply(pixel_map.drow[j0:j1, None], cols, out=ys.reshape(j1 - j0, width))
         ys.reshape(j1 - j0, width)[...] += pixel_map.row0[j0:j1, None]
+        ok = None
+        if edges is not None and not edges.inside_everywhere(xs, ys):
+            ok = edges.written(xs, ys, j0, width)
+            assert written is not None
+            written[j0:j1] = ok.reshape(j1 - j0, width)
         if method == "nearest":
             rows = (ys + 1e-10).astype(np.intp) - window.row_off
             if ready is not None:
@@ -122,6 +144,10 @@ def resample_rows(
         top = np.subtract(ty, window.row_off, out=spare[:n])  # the rows, in the window
         if ready is not None:
             ready(max(int(top.min()), 0), min(int(top.max()) + 2, src_h))
+        over_edge = None  # the written pixels with a tap outside the file, and their values
+        if ok is not None:
+            assert edges is not None
+            over_edge = edges.bilinear_over_edge(src, window, xs, ys, ok)
         top *= src_w
         top += tx
         top -= window.col_off
@@ -132,12 +158,22 @@ def resample_rows(
         wx = np.subtract(1.5, np.subtract(xs, tx, out=xs), out=xs)  # the left pixels' weights
         wy = np.subtract(1.5, np.subtract(ys, ty, out=ys), out=ys)  # the top pixels'
         ux, uy = np.subtract(1.0, wx, out=tx), np.subtract(1.0, wy, out=ty)
-        for k, (a, b) in enumerate(((wx, wy), (ux, wy), (wx, uy), (ux, uy))):
-            np.multiply(a, b, out=w[k])
         np.take(flat, c, axis=1, out=samples[:, :, :n], mode="clip")
-        np.einsum("bkn,kn->bn", samples[:, :, :n], w, out=v)
+        if rows_first:  # (s00 wx + s01 ux) wy + (s10 wx + s11 ux) uy
+            w[0], w[1], w[2], w[3] = wx, ux, wy, uy
+            pair = np.empty((bands, 2, n))
+            np.einsum("bkn,kn->bn", samples[:, :2, :n], w[:2], out=pair[:, 0])
+            np.einsum("bkn,kn->bn", samples[:, 2:, :n], w[:2], out=pair[:, 1])
+            np.einsum("bkn,kn->bn", pair, w[2:], out=v)
+        else:
+            for k, (a, b) in enumerate(((wx, wy), (ux, wy), (wx, uy), (ux, uy))):
+                np.multiply(a, b, out=w[k])
+            np.einsum("bkn,kn->bn", samples[:, :, :n], w, out=v)
+        if over_edge is not None:
+            v[:, over_edge[0]] = over_edge[1]
         if out.dtype.kind in "iu":  # GDAL: (T)(v + 0.5), floor(v + 0.5) for signed T
             v += 0.5
             if out.dtype.kind == "i":
                 np.floor(v, out=v)
         target[...] = v
+    return written
