@@ -38,6 +38,9 @@ Array = np.ndarray[Any, Any]
 BLOCK_PIXELS = 2**14
 """Target pixels per numpy pass: temporaries stay small and cached."""
 
+_MAX_ROW_ERROR = 0.125 / 2  # of the approximate transformer, in source pixels (GDAL's: 0.125)
+_SHORT_ROW = 5  # GDAL transforms rows of this many pixels or fewer pixel by pixel
+
 
 @dataclass(frozen=True)
 class PixelMap:
@@ -56,6 +59,37 @@ class PixelMap:
     dcol: Array
     row0: Array
     drow: Array
+
+    @staticmethod
+    def row_points(width: int, height: int, col: int = 0, row: int = 0) -> tuple[Array, Array]:
+        """The target positions GDAL transforms exactly for each row of a block of the grid.
+
+        For the rows ``row`` to ``row + height`` of columns ``col`` to ``col + width``: the
+        centres of each row's first, middle and last pixel, row after row.
+        """
+        mid = (width - 1) // 2
+        cols = np.tile([col + 0.5, col + mid + 0.5, col + width - 0.5], height)
+        return cols, np.repeat(np.arange(row, row + height) + 0.5, 3)
+
+    @classmethod
+    def from_row_points(cls, x: Array, y: Array, width: int) -> PixelMap | None:
+        """The map through :meth:`row_points` transformed; ``None`` where GDAL would not use it.
+
+        GDAL refines a row whose middle pixel is off the line by more than 0.125 source pixels
+        (this asks for half that, in case a GDAL version also checks other points), and
+        transforms rows of 5 pixels or fewer pixel by pixel.
+        """
+        if width <= _SHORT_ROW:
+            return None
+        ends_x, ends_y = x.reshape(-1, 3), y.reshape(-1, 3)  # first, middle, last
+        mid = (width - 1) // 2
+        dcol = (ends_x[:, 2] - ends_x[:, 0]) / (width - 1)
+        drow = (ends_y[:, 2] - ends_y[:, 0]) / (width - 1)
+        error = np.abs(ends_x[:, 0] + dcol * mid - ends_x[:, 1])
+        error += np.abs(ends_y[:, 0] + drow * mid - ends_y[:, 1])
+        if not (error <= _MAX_ROW_ERROR).all():
+            return None
+        return cls(ends_x[:, 0].copy(), dcol, ends_y[:, 0].copy(), drow)
 
 
 def resample_rows(

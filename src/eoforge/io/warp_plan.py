@@ -14,8 +14,9 @@ grid's centre, from the local Jacobian of the pixel mapping: 1.0 there.
 
 **Own resampler.** ``nearest``, and ``bilinear`` at scales ≥ 0.95 (GDAL's 2x2 formula), where
 GDAL's approximate transformer maps each target row linearly between the exact transforms of the
-row's first and last pixel centres (the error well within its 0.125 px threshold), and where GDAL
-would not halve the warp for a source window mostly outside the file.
+row's first and last pixel centres (the error well within its 0.125 px threshold). Where GDAL
+would warp the whole file in chunks (its source window mostly outside the file), the plan holds
+those chunks (:mod:`eoforge.io.warp_chunks`), warped one by one as GDAL does.
 
 Example:
     >>> from eoforge.geo import BBox
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -42,6 +44,7 @@ from rasterio.windows import Window
 
 from eoforge.errors import EoforgeError
 from eoforge.geo import GridSpec, rio_crs
+from eoforge.io.warp_chunks import Chunk, gdal_chunks
 from eoforge.io.warp_kernels import PixelMap
 
 __all__ = ["RESAMPLING_METHODS", "WarpPlan", "plan_warp", "source_pixels"]
@@ -54,16 +57,7 @@ _KERNEL_RADIUS |= {"lanczos": 3} | dict.fromkeys(
 RESAMPLING_METHODS: tuple[str, ...] = tuple(_KERNEL_RADIUS)
 """Resampling names :func:`eoforge.io.read_window` accepts (rasterio's ``Resampling`` members)."""
 
-# GDAL's approximate transformer refines a row whose middle pixel is off by more than 0.125 source
-# pixels; the own resampler wants half that, in case a GDAL version also checks other points
-_OWN_MAX_ERROR = 0.125 / 2
 _FOUR_SAMPLE_SCALE = 0.95  # GDAL's 2x2 bilinear formula applies at kernel scales >= this
-# GDAL also halves a warp over 100 target pixels wide or high whose source window, clipped to the
-# file, covers under half of the unclipped one (CollectChunkListInternal); the own resampler
-# takes those over an edge only with a margin over that for this module's estimate of the ratio
-_OWN_MIN_FILL_RATIO = 0.55
-_FILL_RATIO_MAX_SIDE = 100
-_EDGE_SAMPLES = 22  # GDAL's ComputeSourceWindow samples each side of the target at 21 steps
 _GDAL_ERRORS = (EoforgeError, RasterioError, CPLE_BaseError, ValueError)  # unmappable points
 
 Array = np.ndarray[Any, Any]
@@ -78,6 +72,9 @@ class WarpPlan:
         kernel_scale: GDAL's ``XSCALE``/``YSCALE`` warp options (empty: GDAL estimates them).
         pixel_map: set when the own resampler may run (``None``: GDAL warps).
         over_edge: some target pixels' kernels reach beyond the file (or all of them miss it).
+        chunks: where GDAL warps the whole file in several chunks
+            (:func:`eoforge.io.warp_chunks.gdal_chunks`), those; ``None``: in one (or not known,
+            when ``pixel_map`` is ``None`` too).
 
     Example:
         >>> WarpPlan(None, {}).window is None
@@ -88,6 +85,7 @@ class WarpPlan:
     kernel_scale: dict[str, float]
     pixel_map: PixelMap | None = None
     over_edge: bool = False
+    chunks: tuple[Chunk, ...] | None = None
 
 
 def source_pixels(
@@ -157,59 +155,38 @@ def _tight_plan(file_grid: GridSpec, grid: GridSpec, method: str) -> WarpPlan | 
     ``None`` (use :func:`_covering_plan`) where GDAL refines its rows, or bilinear downsamples.
     """
     height, width = grid.shape
-    if width <= 5:  # GDAL transforms rows this short pixel by pixel
-        return None
-    mid = (width - 1) // 2
+    cols, rows = PixelMap.row_points(width, height)
     centre_cols, centre_rows = _centre(grid)
-    cols = np.concatenate([np.tile([0.5, mid + 0.5, width - 0.5], height), centre_cols])
-    rows = np.concatenate([np.repeat(np.arange(height) + 0.5, 3), centre_rows])
-    px, py = source_pixels(file_grid, grid, cols, rows)
+    px, py = source_pixels(
+        file_grid, grid, np.concatenate([cols, centre_cols]), np.concatenate([rows, centre_rows])
+    )
     scale = _jacobian_scale(px[-3:], py[-3:])
     if not scale or (method == "bilinear" and min(scale.values()) < _FOUR_SAMPLE_SCALE):
         return None
-    ends_x, ends_y = px[:-3].reshape(height, 3), py[:-3].reshape(height, 3)  # first, middle, last
-    dcol = (ends_x[:, 2] - ends_x[:, 0]) / (width - 1)
-    drow = (ends_y[:, 2] - ends_y[:, 0]) / (width - 1)
-    error = np.abs(ends_x[:, 0] + dcol * mid - ends_x[:, 1])
-    error += np.abs(ends_y[:, 0] + drow * mid - ends_y[:, 1])
-    if not (error <= _OWN_MAX_ERROR).all():
+    pixel_map = PixelMap.from_row_points(px[:-3], py[:-3], width)
+    if pixel_map is None:
         return None
+    ends_x, ends_y = px[:-3].reshape(height, 3)[:, ::2], py[:-3].reshape(height, 3)[:, ::2]
     # bilinear reads pixels floor(x - 0.5) and the next, nearest floor(x); one more for rounding
     shift, last = (0.5, 3) if method == "bilinear" else (0.0, 2)
-    c0, c1 = math.floor(ends_x[:, ::2].min() - shift) - 1, math.floor(ends_x[:, ::2].max() - shift)
-    r0, r1 = math.floor(ends_y[:, ::2].min() - shift) - 1, math.floor(ends_y[:, ::2].max() - shift)
-    c1, r1 = c1 + last, r1 + last
+    c0, c1 = math.floor(ends_x.min() - shift) - 1, math.floor(ends_x.max() - shift) + last
+    r0, r1 = math.floor(ends_y.min() - shift) - 1, math.floor(ends_y.max() - shift) + last
     inside = c0 >= 0 and r0 >= 0 and c1 <= file_grid.width and r1 <= file_grid.height
     c0, r0, c1, r1 = max(c0, 0), max(r0, 0), min(c1, file_grid.width), min(r1, file_grid.height)
     if c0 >= c1 or r0 >= r1:  # every kernel outside the file: GDAL writes nothing
         return WarpPlan(None, scale, over_edge=True)
-    pixel_map = None
-    if inside or _warped_whole(file_grid, grid, method):
-        pixel_map = PixelMap(ends_x[:, 0].copy(), dcol, ends_y[:, 0].copy(), drow)
-    return WarpPlan(Window(c0, r0, c1 - c0, r1 - r0), scale, pixel_map, over_edge=not inside)
-
-
-def _warped_whole(file_grid: GridSpec, grid: GridSpec, method: str) -> bool:
-    """Whether GDAL surely warps ``grid`` in one piece, not halved for a low source fill ratio.
-
-    The ratio as GDAL's ComputeSourceWindow has it: the source window of the target's sides
-    (plus the kernel radius), clipped to the file, over the unclipped one.
-    """
-    height, width = grid.shape
-    if width <= _FILL_RATIO_MAX_SIDE and height <= _FILL_RATIO_MAX_SIDE:
-        return True
-    steps = np.linspace(0.0, 1.0, _EDGE_SAMPLES)
-    ends = np.zeros(_EDGE_SAMPLES)
-    cols = np.concatenate([steps * width, steps * width, ends, ends + width])
-    rows = np.concatenate([ends, ends + height, steps * height, steps * height])
-    px, py = source_pixels(file_grid, grid, cols, rows)
-    radius = _KERNEL_RADIUS[method]
-    x0, x1, y0, y1 = float(px.min()), float(px.max()), float(py.min()), float(py.max())
-    c0, r0 = max(math.floor(x0) - radius, 0), max(math.floor(y0) - radius, 0)
-    cols_in = min(file_grid.width - c0, math.ceil(x1) - c0 + radius)
-    rows_in = min(file_grid.height - r0, math.ceil(y1) - r0 + radius)
-    unclipped = max(1.0, (x1 - x0 + 2 * radius) * (y1 - y0 + 2 * radius))
-    return max(cols_in, 0) * max(rows_in, 0) / unclipped >= _OWN_MIN_FILL_RATIO
+    window = Window(c0, r0, c1 - c0, r1 - r0)
+    if inside:
+        return WarpPlan(window, scale, pixel_map)
+    chunks = gdal_chunks(
+        partial(source_pixels, file_grid, grid), file_grid.shape, grid.shape,
+        _KERNEL_RADIUS[method],
+    )  # fmt: skip
+    if chunks is None:  # too close to call: GDAL warps the window
+        return WarpPlan(window, scale, over_edge=True)
+    if len(chunks) > 1:
+        return WarpPlan(window, scale, over_edge=True, chunks=tuple(chunks))
+    return WarpPlan(window, scale, pixel_map, over_edge=True)
 
 
 def _covering_plan(file_grid: GridSpec, grid: GridSpec, method: str) -> WarpPlan:

@@ -11,8 +11,10 @@ kernel scale: reading only a window changes nothing, even for a patch over a fil
 reader returns a :class:`WindowRead` (a read still landing), the kernels start on the upper target
 rows while the lower source rows decode. The order of GDAL's sums (its fast kernels' or its
 general one's) is followed where it can matter: for values exactly half-way between integers,
-which only grids of the file's CRS give. GDAL itself warps windows with invalid pixels, integer
-conversions, warps over 64 MB, and every method but nearest and bilinear.
+which only grids of the file's CRS give. Where GDAL would warp the whole file in chunks, each
+chunk is warped on its own, as GDAL does. GDAL itself warps windows with invalid pixels, integer
+conversions, warps over 64 MB, and every method but nearest and bilinear (the chunks of those,
+when GDAL would make several, told to make no more).
 
 Example:
     >>> from eoforge.geo import BBox
@@ -30,7 +32,6 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from typing import Any, Protocol
 
 import numpy as np
@@ -40,6 +41,7 @@ from rasterio.warp import reproject
 from rasterio.windows import Window
 
 from eoforge.geo import GridSpec, rio_crs
+from eoforge.io.warp_chunks import Chunk
 from eoforge.io.warp_edges import FileEdges
 from eoforge.io.warp_kernels import PixelMap, resample_rows
 from eoforge.io.warp_plan import RESAMPLING_METHODS, WarpPlan, plan_warp, source_pixels
@@ -113,8 +115,11 @@ def _gdal_warp(
     fill: float,
     work: np.dtype[Any],
     need_valid: bool,
+    **options: str,
 ) -> tuple[Array, Array]:
     """``rasterio.warp.reproject`` of the window (``src`` has a spare last band): values, valid.
+
+    ``options``: GDAL warp options.
 
     For the valid mask, the spare band rides along in the same warp: a marker where the source is
     valid, nodata (or 0) where not; GDAL writes the marker exactly where it writes data.
@@ -138,6 +143,7 @@ def _gdal_warp(
         dst_nodata=fill,
         resampling=Resampling[method],
         **plan.kernel_scale,
+        **options,
     )
     if bands == count:
         return out, np.zeros(grid.shape, dtype=bool)
@@ -198,31 +204,96 @@ def warp_window(
     got = read(window, src[:count])
     source = _DoneRead(got) if got is None or isinstance(got, np.ndarray) else got
     size = src.nbytes + (count + 1) * grid.height * grid.width * work.itemsize
-    pixel_map = plan.pixel_map
-    if (work != src_dtype and work.kind != "f") or size >= _OWN_MAX_BYTES:
-        pixel_map = None  # GDAL converts to integers its own way, or splits a warp this big
+    # GDAL converts to integers its own way, and splits a warp this big
+    own = (work == src_dtype or work.kind == "f") and size < _OWN_MAX_BYTES
     # where the file marks no pixel invalid, resampled as the rows land; else once all are in
     valid = None if source.valid_everywhere else source.valid()
-    if pixel_map is not None and (valid is None or bool(valid.all())):
-        values = np.empty((count, *grid.shape), dtype=work)
-        working = np.promote_types(src_dtype, work)  # GDAL's working type
-        fast_kernel = src_nodata is None and working.str[1:] in _FAST_KERNEL_TYPES
-        edges = None
-        if plan.over_edge:  # the retries of GDAL's exact transform, pixel by pixel
-            exact = partial(source_pixels, file_grid, grid)
-            edges = FileEdges(file_grid.height, file_grid.width, exact, not fast_kernel)
-        # the fast kernel's order of sums matters only for values exactly half-way between
-        # integers, which weights across CRSs never give: there the general one's (faster)
-        rows_first = fast_kernel and grid.crs == file_grid.crs
-        written = resample_rows(
-            src[:count], window, pixel_map, method, values, source.wait_rows, edges, rows_first
+    own = own and (valid is None or bool(valid.all()))
+    kernel = _Kernel(file_grid, grid, method, src_dtype, work, src_nodata, fill)
+    if plan.chunks is not None:  # GDAL would warp the whole file chunk by chunk: so here
+        valid = source.valid()
+        values = np.full((count, *grid.shape), fill, dtype=work)
+        written = np.zeros(grid.shape, dtype=bool)
+        for chunk in plan.chunks:
+            rows = slice(chunk.row, chunk.row + chunk.height)
+            cols = slice(chunk.col, chunk.col + chunk.width)
+            pixel_map = kernel.chunk_map(chunk) if own else None
+            if pixel_map is not None:
+                part = kernel.resample(src[:count], window, pixel_map, chunk, plan.over_edge)
+            else:
+                sub = grid.subgrid(chunk.row, chunk.col, chunk.height, chunk.width)
+                part = _gdal_warp(
+                    src, valid, window, file_grid, sub, plan, method, src_nodata, fill, work,
+                    True, SRC_FILL_RATIO_HEURISTICS="NO",
+                )  # fmt: skip
+            values[:, rows, cols], written[rows, cols] = part
+        return values, written
+    if plan.pixel_map is not None and own:
+        whole = Chunk(0, 0, grid.width, grid.height)
+        result = kernel.resample(
+            src[:count], window, plan.pixel_map, whole, plan.over_edge, source.wait_rows
         )
         source.valid()  # the read's end (and its errors)
-        if written is None:
-            return values, np.ones(grid.shape, dtype=bool)
-        values[:, ~written] = fill
-        return values, written
+        return result
     valid = source.valid()
     return _gdal_warp(
         src, valid, window, file_grid, grid, plan, method, src_nodata, fill, work, need_valid
     )
+
+
+class _Kernel:
+    """The own resampler for one warp: GDAL's kernel variant, and where its chunks' rows map."""
+
+    def __init__(
+        self,
+        file_grid: GridSpec,
+        grid: GridSpec,
+        method: str,
+        src_dtype: np.dtype[Any],
+        work: np.dtype[Any],
+        src_nodata: float | None,
+        fill: float,
+    ) -> None:
+        self.file_grid, self.grid, self.method, self.work, self.fill = (
+            file_grid, grid, method, work, fill
+        )  # fmt: skip
+        working = np.promote_types(src_dtype, work)  # GDAL's working type
+        self.fast_kernel = src_nodata is None and working.str[1:] in _FAST_KERNEL_TYPES
+        # the fast kernel's order of sums matters only for values exactly half-way between
+        # integers, which weights across CRSs never give: there the general one's (faster)
+        self.rows_first = self.fast_kernel and grid.crs == file_grid.crs
+
+    def _exact(self, chunk: Chunk) -> Callable[[Array, Array], tuple[Array, Array]]:
+        """GDAL's exact transform of positions in ``chunk`` (its own columns and rows)."""
+        return lambda cols, rows: source_pixels(
+            self.file_grid, self.grid, cols + chunk.col, rows + chunk.row
+        )
+
+    def chunk_map(self, chunk: Chunk) -> PixelMap | None:
+        """GDAL's approximate transformer over the chunk's rows (``None``: not linear enough)."""
+        cols, rows = PixelMap.row_points(chunk.width, chunk.height, chunk.col, chunk.row)
+        x, y = source_pixels(self.file_grid, self.grid, cols, rows)
+        return PixelMap.from_row_points(x, y, chunk.width)
+
+    def resample(
+        self,
+        src: Array,
+        window: Window,
+        pixel_map: PixelMap,
+        chunk: Chunk,
+        over_edge: bool,
+        ready: Callable[[int, int], None] | None = None,
+    ) -> tuple[Array, Array]:
+        """The chunk's values (``fill`` where GDAL writes none) and where GDAL writes."""
+        values = np.empty((src.shape[0], chunk.height, chunk.width), dtype=self.work)
+        edges = None
+        if over_edge:  # the retries of GDAL's exact transform, pixel by pixel
+            file_shape = self.file_grid.shape
+            edges = FileEdges(*file_shape, self._exact(chunk), move_taps=not self.fast_kernel)
+        written = resample_rows(
+            src, window, pixel_map, self.method, values, ready, edges, self.rows_first
+        )
+        if written is None:
+            return values, np.ones((chunk.height, chunk.width), dtype=bool)
+        values[:, ~written] = self.fill
+        return values, written
